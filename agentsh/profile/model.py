@@ -1,0 +1,122 @@
+"""The effective profile: one frozen, fully validated object."""
+
+from __future__ import annotations
+
+from agentsh.records import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from agentsh.profile.schema import Section
+
+
+@record
+class SandboxSettings:
+    bwrap: str
+    fallback: str
+    writable: tuple[str, ...]
+    protected: tuple[str, ...]
+    home: str
+    home_visible: tuple[str, ...]
+    hidden_sockets: tuple[str, ...]
+
+
+@record
+class SecretSettings:
+    hide: tuple[str, ...]
+    reveal: tuple[str, ...]
+    paths: tuple[str, ...]
+    skip_dirs: tuple[str, ...]
+
+
+@record
+class EnvSettings:
+    pass_: tuple[str, ...]
+    block: tuple[str, ...]
+    set: tuple[tuple[str, str], ...]
+
+
+@record
+class NetworkSettings:
+    mode: str
+
+
+@record
+class Profile:
+    sandbox: SandboxSettings
+    secrets: SecretSettings
+    env: EnvSettings
+    network: NetworkSettings
+    sources: tuple[str, ...] = ()
+    """The files merged, base first."""
+    digest: str = ""
+    """Hash of the sources' contents: identifies this exact profile in the audit log."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    origins: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_merged(
+        cls,
+        values: Mapping[str, Any],
+        origins: Mapping[str, str],
+        sources: tuple[str, ...],
+        digest: str,
+    ) -> Profile:
+        """Build from merged values that already carry every key (see `with_defaults`)."""
+        full = values
+        sandbox, secrets, env, network = (
+            full["sandbox"],
+            full["secrets"],
+            full["env"],
+            full["network"],
+        )
+        return cls(
+            sandbox=SandboxSettings(
+                bwrap=sandbox["bwrap"],
+                fallback=sandbox["fallback"],
+                writable=tuple(sandbox["writable"]),
+                protected=tuple(sandbox["protected"]),
+                home=sandbox["home"],
+                home_visible=tuple(sandbox["home_visible"]),
+                hidden_sockets=tuple(sandbox["hidden_sockets"]),
+            ),
+            secrets=SecretSettings(
+                hide=tuple(secrets["hide"]),
+                reveal=tuple(secrets["reveal"]),
+                paths=tuple(secrets["paths"]),
+                skip_dirs=tuple(secrets["skip_dirs"]),
+            ),
+            env=EnvSettings(
+                pass_=tuple(env["pass"]),
+                block=tuple(env["block"]),
+                set=tuple(sorted(env["set"].items())),
+            ),
+            network=NetworkSettings(mode=network["mode"]),
+            sources=sources,
+            digest=digest,
+            values=full,
+            origins=dict(origins),
+        )
+
+
+def with_defaults(values: Mapping[str, Any], spec: Section | None = None) -> dict[str, Any]:
+    """`values` with every key of the schema present, defaults filled in."""
+    from agentsh.profile.schema import SCHEMA, ListOf, MapOf, Scalar, Section
+
+    spec = spec or SCHEMA
+    full: dict[str, Any] = {}
+    for name, field_spec in spec.fields.items():
+        if name == "extends":
+            continue
+        given = values.get(name)
+        if isinstance(field_spec, Section):
+            full[name] = with_defaults(given or {}, field_spec)
+        elif isinstance(field_spec, ListOf):
+            full[name] = list(given or [])
+        elif isinstance(field_spec, MapOf):
+            full[name] = dict(given or {})
+        elif isinstance(field_spec, Scalar):
+            full[name] = field_spec.default if given is None else given
+    return full

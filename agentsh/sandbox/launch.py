@@ -1,0 +1,333 @@
+"""Start bwrap, pass the terminal and signals through, and return the command's status.
+
+Without a terminal the command gets agentsh's own stdin, stdout and stderr
+(no copying: binary-safe and unbuffered) and runs in a session of its own, so
+it cannot inject keystrokes into a terminal (TIOCSTI needs a controlling tty).
+
+With a terminal, the command gets a pseudo-terminal that agentsh relays to the
+real one. Inside, the pty is its controlling terminal, so job control, Ctrl-C
+and /dev/tty work, while keystrokes it injects only reach itself.
+
+bwrap runs in its own process group: a signal sent to agentsh's group reaches
+agentsh, which forwards it to the command; bwrap itself dies only when agentsh
+does (--die-with-parent), taking the whole sandbox with it.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import select
+import signal
+
+from agentsh.errors import SandboxUnavailable
+from agentsh.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import FrameType
+
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+STATUS_FD = 3
+REAL_STDERR_FD = 4
+_SETSID_PATHS = ("/usr/bin/setsid", "/bin/setsid")
+
+
+@record
+class Outcome:
+    status: int
+    """The command's exit status, 128+N when it died of signal N."""
+    setup_failed: str | None = None
+    """bwrap's own error when it could not build the sandbox (the command never ran)."""
+
+
+def terminal_mode() -> bool:
+    """Relay a terminal when agentsh has one in the foreground on stdin and stdout."""
+    try:
+        return os.isatty(0) and os.isatty(1) and os.tcgetpgrp(0) == os.getpgrp()
+    except OSError:
+        return False
+
+
+def setsid_binary() -> str | None:
+    for path in _SETSID_PATHS:
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def _high_dup(fd: int) -> int:
+    return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+
+
+def _close_inherited_fds() -> None:
+    """Mark every descriptor above stderr close-on-exec so none leaks into the sandbox."""
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        names = [str(fd) for fd in range(3, 256)]
+    for name in names:
+        fd = int(name)
+        if fd > 2:
+            try:
+                if os.get_inheritable(fd):
+                    os.set_inheritable(fd, False)
+            except OSError:
+                pass
+
+
+class Launch:
+    def __init__(self, bwrap_path: str, argv: Sequence[str], env: dict[str, str], pty: bool):
+        self.bwrap_path = bwrap_path
+        self.argv = list(argv)
+        self.env = env
+        self.pty = pty
+        self.pid = 0
+        self.master = -1
+        self.status_buffer = b""
+        self.status_read = -1
+        self.forwarded: int | None = None
+
+    def run(self) -> Outcome:
+        _close_inherited_fds()
+        status_read, status_write = os.pipe()
+        error_read, error_write = os.pipe()
+        os.set_blocking(status_read, False)
+        os.set_blocking(error_read, False)
+        self.status_read = status_read
+        sources = [0, 1, 2]
+        slave = -1
+        if self.pty:
+            self.master, slave = os.openpty()
+            _copy_terminal(0, slave)
+            sources = [slave if os.isatty(fd) else fd for fd in (0, 1, 2)]
+        child_fds = [
+            _high_dup(sources[0]),
+            _high_dup(sources[1]),
+            _high_dup(error_write),
+            _high_dup(status_write),
+            _high_dup(sources[2]),
+        ]
+        actions = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(child_fds)]
+        previous = {sig: signal.signal(sig, self._forward) for sig in FORWARDED}
+        saved_terminal = None
+        try:
+            self.pid = os.posix_spawn(
+                self.bwrap_path,
+                [self.bwrap_path, *self.argv],
+                self.env,
+                file_actions=actions,
+                setpgroup=0,
+                setsigdef=(signal.SIGPIPE, signal.SIGXFSZ, *FORWARDED),
+                setsigmask=(),
+            )
+        except OSError as exc:
+            raise SandboxUnavailable(f"cannot start bwrap at {self.bwrap_path}: {exc.strerror}")
+        finally:
+            for fd in (*child_fds, status_write, error_write):
+                os.close(fd)
+            if slave >= 0:
+                os.close(slave)
+        try:
+            if self.pty:
+                saved_terminal = _enter_raw(0)
+                previous[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, self._resize)
+                wait_status = self._relay()
+            else:
+                wait_status = _waitpid(self.pid)
+        finally:
+            if saved_terminal is not None:
+                _leave_raw(0, saved_terminal)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            if self.master >= 0:
+                os.close(self.master)
+        self._drain_status()
+        os.close(status_read)
+        code = os.waitstatus_to_exitcode(wait_status)
+        status = 128 - code if code < 0 else code
+        setup_failed = None
+        if b'"exit-code"' not in self.status_buffer and self.forwarded is None:
+            setup_failed = _read_all(error_read).decode("utf-8", "replace").strip() or (
+                f"bwrap exited with status {status} before starting the command"
+            )
+        os.close(error_read)
+        return Outcome(status, setup_failed)
+
+    def _drain_status(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.status_read, 4096)
+            except BlockingIOError:
+                return
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.status_buffer += chunk
+
+    def _sandbox_init_pid(self) -> int | None:
+        self._drain_status()
+        marker = b'"child-pid":'
+        start = self.status_buffer.find(marker)
+        if start < 0:
+            return None
+        digits = self.status_buffer[start + len(marker) :].lstrip().split(b",")[0].strip(b" }")
+        return int(digits) if digits.isdigit() else None
+
+    def _command_group(self) -> int | None:
+        """The process group of the sandboxed command, as seen from the host."""
+        if self.pty and self.master >= 0:
+            try:
+                group = os.tcgetpgrp(self.master)
+                if group > 0:
+                    return group
+            except OSError:
+                pass
+        init = self._sandbox_init_pid()
+        if init is None:
+            return None
+        try:
+            with open(f"/proc/{init}/task/{init}/children") as handle:
+                children = handle.read().split()
+        except OSError:
+            return None
+        return int(children[0]) if children else None
+
+    def _forward(self, signum: int, frame: FrameType | None) -> None:
+        self.forwarded = signum
+        group = self._command_group()
+        try:
+            if group is not None:
+                os.killpg(group, signum)
+            else:
+                os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def _resize(self, signum: int, frame: FrameType | None) -> None:
+        if self.master >= 0:
+            _copy_window_size(0, self.master)
+
+    def _relay(self) -> int:
+        """Copy between the real terminal and the pty until the sandbox ends."""
+        stdin_open = True
+        master = self.master
+        while True:
+            readers = [master, 0] if stdin_open else [master]
+            try:
+                ready, _, _ = select.select(readers, [], [], 0.25)
+            except InterruptedError:
+                continue
+            if master in ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError as exc:
+                    if exc.errno != errno.EIO:
+                        raise
+                    data = b""
+                if not data:
+                    return _waitpid(self.pid)
+                _write_all(1, data)
+            if stdin_open and 0 in ready:
+                data = os.read(0, 65536)
+                if data:
+                    _write_all(master, data)
+                else:
+                    stdin_open = False
+            if not ready:
+                done, wait_status = os.waitpid(self.pid, os.WNOHANG)
+                if done:
+                    self._drain_master()
+                    return wait_status
+
+    def _drain_master(self) -> None:
+        while True:
+            try:
+                ready, _, _ = select.select([self.master], [], [], 0)
+                if not ready:
+                    return
+                data = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            _write_all(1, data)
+
+
+def _waitpid(pid: int) -> int:
+    while True:
+        try:
+            _, wait_status = os.waitpid(pid, 0)
+            return wait_status
+        except ChildProcessError:
+            return 0
+        except InterruptedError:
+            continue
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:
+            select.select([], [fd], [])
+            continue
+        view = view[written:]
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except (BlockingIOError, OSError):
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _copy_window_size(source: int, target: int) -> None:
+    import termios
+
+    try:
+        size = fcntl.ioctl(source, termios.TIOCGWINSZ, b"\0" * 8)
+        fcntl.ioctl(target, termios.TIOCSWINSZ, size)
+    except OSError:
+        pass
+
+
+def _copy_terminal(source: int, target: int) -> None:
+    import termios
+
+    try:
+        termios.tcsetattr(target, termios.TCSANOW, termios.tcgetattr(source))
+    except termios.error:
+        pass
+    _copy_window_size(source, target)
+
+
+def _enter_raw(fd: int) -> list[object] | None:
+    import termios
+    import tty
+
+    try:
+        saved: list[object] = termios.tcgetattr(fd)
+        tty.setraw(fd, termios.TCSANOW)
+        return saved
+    except termios.error:
+        return None
+
+
+def _leave_raw(fd: int, saved: list[object]) -> None:
+    import termios
+
+    try:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+    except termios.error:
+        pass

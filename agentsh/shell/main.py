@@ -1,0 +1,83 @@
+"""`agentsh`: a drop-in for bash that runs every command in a sandbox.
+
+Only shell behaviour lives behind this entry point; management verbs are
+`agentshctl`'s, so no word an agent passes can be mistaken for one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from agentsh import __version__
+from agentsh.errors import AgentshError, ProfileError, SandboxUnavailable, UsageError
+from agentsh.shell.args import parse
+
+USAGE = """\
+Usage: agentsh [bash options] [-c COMMAND [NAME [ARGS...]] | SCRIPT [ARGS...]]
+
+agentsh runs bash inside a bubblewrap sandbox: secrets are hidden, the network is
+off unless the profile allows it, and only the project and a private /tmp are
+writable. It accepts bash's invocation options (-c, -l, -i, -s, -e, -x, -u,
+-o OPTION, --login, --norc, --noprofile, ...) so an agent can use it wherever
+it would use bash. Management commands live in `agentshctl` (try
+`agentshctl doctor` and `agentshctl profile show`).
+"""
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"agentsh: {message}\n")
+    sys.stderr.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    try:
+        invocation = parse(arguments)
+    except UsageError as exc:
+        _say(exc.message)
+        return exc.exit_status
+    if invocation.mode == "version":
+        return _version()
+    if invocation.mode == "help":
+        sys.stdout.write(USAGE)
+        return 0
+    from agentsh import supervisor
+
+    try:
+        return supervisor.run(invocation, os.environ)
+    except ProfileError as exc:
+        _say(f"{exc.message} — the command did not run; fix the file (agentshctl profile show)")
+        return exc.exit_status
+    except SandboxUnavailable as exc:
+        _say(
+            f"cannot sandbox this command, so it did not run: {exc.message}. "
+            "Run `agentshctl doctor` for a fix."
+        )
+        return exc.exit_status
+    except AgentshError as exc:
+        _say(f"{exc.message} — the command did not run")
+        return exc.exit_status
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # fail closed: never fall back to running unsandboxed
+        _say(f"internal error, the command did not run: {type(exc).__name__}: {exc}")
+        return 126
+
+
+def _version() -> int:
+    import subprocess
+
+    try:
+        bash = subprocess.run(
+            ["/bin/bash", "--version"], capture_output=True, text=True, check=False
+        ).stdout.splitlines()
+    except OSError:
+        bash = []
+    first = bash[0] if bash else "GNU bash (not found)"
+    sys.stdout.write(f"{first}\nagentsh {__version__}: runs that bash in a bubblewrap sandbox\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
