@@ -17,7 +17,7 @@ from agentsh.profile.model import Profile
 from agentsh.sandbox import bwrap as bwraps
 from agentsh.sandbox.environment import sandbox_environment
 from agentsh.sandbox.launch import REAL_STDERR_FD, STATUS_FD, Launch, setsid_binary, terminal_mode
-from agentsh.sandbox.secrets import Hidden, ProjectScan, SecretMatcher, fixed_locations
+from agentsh.sandbox.secrets import Hidden, ProjectScan, SecretMatcher, fixed_locations, scan_key
 from agentsh.records import record
 
 TYPE_CHECKING = False
@@ -80,11 +80,29 @@ def hidden_paths(space: Workspace, profile: Profile, environ: Mapping[str, str])
         if os.path.isdir(own):
             found.append(Hidden(own, True))
     if space.project_root != "/":
-        matcher = SecretMatcher(profile.secrets.hide, profile.secrets.reveal)
-        scan = ProjectScan(
-            space.project_root, matcher, profile.secrets.skip_dirs, space.dirs.cache
-        )
-        found += scan.run()
+        found += project_secrets(space, profile)
+    return found
+
+
+def project_secrets(space: Workspace, profile: Profile) -> list[Hidden]:
+    """Ask the project's watcher; without one, scan (and start a watcher for next time)."""
+    settings = profile.secrets
+    matcher = SecretMatcher(settings.hide, settings.reveal)
+    key = scan_key(matcher, settings.skip_dirs)
+    root = space.project_root
+    socket = None
+    if settings.watch:
+        from agentsh.sandbox import watcher
+
+        paths.ensure_private_dir(space.dirs.runtime)
+        socket = watcher.socket_path(space.dirs.runtime, root, key)
+        if socket:
+            answer = watcher.query(socket, root, key)
+            if answer is not None:
+                return answer
+    found = ProjectScan(root, matcher, settings.skip_dirs, space.dirs.cache).run()
+    if socket and not watcher.is_starting(socket):
+        watcher.start(socket, root, settings.hide, settings.reveal, settings.skip_dirs)
     return found
 
 

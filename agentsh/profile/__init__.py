@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 PROJECT_FILE = ".agentsh.yaml"
-_CACHE_VERSION = 3
+_CACHE_VERSION = 4
 
 
 def builtin_path(name: str) -> str:

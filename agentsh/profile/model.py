@@ -29,6 +29,7 @@ class SecretSettings:
     reveal: tuple[str, ...]
     paths: tuple[str, ...]
     skip_dirs: tuple[str, ...]
+    watch: bool
 
 
 @record
@@ -87,6 +88,7 @@ class Profile:
                 reveal=tuple(secrets["reveal"]),
                 paths=tuple(secrets["paths"]),
                 skip_dirs=tuple(secrets["skip_dirs"]),
+                watch=secrets["watch"],
             ),
             env=EnvSettings(
                 pass_=tuple(env["pass"]),

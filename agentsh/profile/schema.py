@@ -126,6 +126,7 @@ SCHEMA = Section(
                 "reveal": ListOf(Scalar(str)),
                 "paths": ListOf(Scalar(str, check=_host_path)),
                 "skip_dirs": ListOf(Scalar(str, check=_name)),
+                "watch": Scalar(bool, True),
             }
         ),
         "env": Section(

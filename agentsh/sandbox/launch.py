@@ -178,7 +178,13 @@ class Launch:
         return int(digits) if digits.isdigit() else None
 
     def _command_group(self) -> int | None:
-        """The process group of the sandboxed command, as seen from the host."""
+        """The process group to signal, as seen from the host.
+
+        With a terminal it is the pty's foreground job. Without one, bwrap's
+        --new-session makes the sandbox's init a session (and group) leader and
+        every command inside inherits that group; init itself ignores the
+        signal, as a pid namespace's init does for signals it has no handler for.
+        """
         if self.pty and self.master >= 0:
             try:
                 group = os.tcgetpgrp(self.master)
@@ -186,15 +192,7 @@ class Launch:
                     return group
             except OSError:
                 pass
-        init = self._sandbox_init_pid()
-        if init is None:
-            return None
-        try:
-            with open(f"/proc/{init}/task/{init}/children") as handle:
-                children = handle.read().split()
-        except OSError:
-            return None
-        return int(children[0]) if children else None
+        return self._sandbox_init_pid()
 
     def _forward(self, signum: int, frame: FrameType | None) -> None:
         self.forwarded = signum

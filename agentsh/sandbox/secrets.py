@@ -189,6 +189,11 @@ def _is_dir(mode: int) -> bool:
     return (mode & 0o170000) == 0o040000
 
 
+def scan_key(matcher: SecretMatcher, skip_dirs: Sequence[str]) -> str:
+    """Identifies what a scan looks for, so a cache or watcher for other settings is not used."""
+    return f"{matcher.key}\0S\0{'/'.join(sorted(skip_dirs))}"
+
+
 class ProjectScan:
     """The secret files of one project tree, kept up to date through a cache file."""
 
@@ -198,7 +203,7 @@ class ProjectScan:
         self.root = root
         self.matcher = matcher
         self.skip = frozenset(skip_dirs)
-        self.key = f"{matcher.key}\0S\0{'/'.join(sorted(self.skip))}"
+        self.key = scan_key(matcher, skip_dirs)
         self.cache_path = os.path.join(cache_dir, cache_name("secrets", root)) if cache_dir else None
         self.dirs: dict[str, list[Any]] = {}
         """dir -> [mtime_ns or -1, [subdir names], [[secret name, is_dir], ...]]"""

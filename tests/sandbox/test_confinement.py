@@ -1,0 +1,209 @@
+"""What a sandboxed command can see and change: secrets, files, environment."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SECRET, Workspace
+
+NOTICE_START = "hidden by agentsh"
+
+
+def _snapshot(*paths: Path) -> dict[Path, tuple[bytes, int, int]]:
+    return {p: (p.read_bytes(), p.stat().st_ino, p.stat().st_mtime_ns) for p in paths}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [".env", "sub/dir/.env.production", "deploy.pem", "~/.aws/credentials", "~/.bash_history"],
+)
+def test_secret_files_read_as_a_notice(ws: Workspace, path: str) -> None:
+    result = ws.run("-c", f"cat {path}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(NOTICE_START)
+    assert SECRET not in result.stdout + result.stderr
+
+
+def test_hidden_directories_are_empty_and_read_only(ws: Workspace) -> None:
+    result = ws.run(
+        "-c",
+        "ls -A ~/.railway ~/.ssh; cat ~/.railway/config.json; touch ~/.ssh/planted",
+    )
+    assert "config.json" not in result.stdout
+    assert "id_ed25519" not in result.stdout
+    assert SECRET not in result.stdout + result.stderr
+    assert "No such file" in result.stderr
+    assert not (ws.home / ".ssh" / "planted").exists()
+
+
+def test_look_alikes_and_ordinary_files_stay_visible(ws: Workspace) -> None:
+    result = ws.run("-c", "cat .env.example README.md ~/notes.txt")
+    assert result.returncode == 0, result.stderr
+    assert "changeme" in result.stdout
+    assert "demo project" in result.stdout
+    assert "plain notes" in result.stdout
+
+
+def test_grep_over_the_whole_tree_finds_no_secret(ws: Workspace) -> None:
+    result = ws.run("-c", "grep -r . ~ . 2>/dev/null; env; cat /proc/self/environ | tr '\\0' '\\n'")
+    assert SECRET not in result.stdout
+    assert "ghp_" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "echo stolen > .env",
+        "mv .env gone.env",
+        "rm -f .env",
+        "ln -f .env hard.env && cat hard.env",
+        "cp /dev/null sub/dir/.env.production",
+        "rm -rf ~/.aws",
+        "echo x >> ~/.aws/credentials",
+        "mv ~/.railway ~/.railway2",
+        "truncate -s0 deploy.pem",
+    ],
+)
+def test_secrets_cannot_be_written_moved_or_deleted(ws: Workspace, attack: str) -> None:
+    targets = [
+        ws.project / ".env",
+        ws.project / "sub" / "dir" / ".env.production",
+        ws.project / "deploy.pem",
+        ws.home / ".aws" / "credentials",
+        ws.home / ".railway" / "config.json",
+    ]
+    before = _snapshot(*targets)
+    result = ws.run("-c", attack)
+    assert SECRET not in result.stdout
+    assert _snapshot(*targets) == before
+    assert not (ws.project / "gone.env").exists()
+    assert not (ws.home / ".railway2").exists()
+
+
+def test_a_new_secret_file_is_hidden_on_the_very_next_command(ws: Workspace) -> None:
+    assert ws.run("-c", "true").returncode == 0
+    (ws.project / "sub" / "dir" / ".env.local").write_text(f"TOKEN={SECRET}\n")
+    fresh = ws.project / "fresh"
+    fresh.mkdir()
+    (fresh / "credentials.json").write_text(SECRET)
+    result = ws.run("-c", "cat sub/dir/.env.local fresh/credentials.json")
+    assert SECRET not in result.stdout
+    assert result.stdout.count(NOTICE_START) == 2
+
+
+def test_secret_variables_are_not_in_the_environment(ws: Workspace) -> None:
+    result = ws.run(
+        "-c", 'echo "[$RAILWAY_TOKEN][$AWS_SECRET_ACCESS_KEY][$GITHUB_TOKEN][$DATABASE_URL]"; env'
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[][][][]" in result.stdout
+    assert SECRET not in result.stdout
+    assert "ghp_" not in result.stdout
+    assert "AGENTSH=1" in result.stdout
+    assert "SHELL=/" in result.stdout
+
+
+def test_a_glob_never_lets_a_secret_in_but_an_exact_name_does(ws: Workspace) -> None:
+    ws.user_profile("env:\n  pass: [MYAPP_*, MYAPP_DEPLOY_TOKEN]\n")
+    result = ws.run(
+        "-c",
+        "env | grep MYAPP_ | sort",
+        env={
+            "MYAPP_MODE": "dev",
+            "MYAPP_API_KEY": "plain",
+            "MYAPP_CALLBACK": f"https://user:{SECRET}@hooks.example.com/x",
+            "MYAPP_DEPLOY_TOKEN": "explicitly-passed",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "MYAPP_DEPLOY_TOKEN=explicitly-passed",
+        "MYAPP_MODE=dev",
+    ]
+
+
+def test_writes_land_only_in_the_project_and_private_tmp(ws: Workspace) -> None:
+    result = ws.run(
+        "-c",
+        f"""
+        echo project > written.txt && echo ok-project
+        mkdir -p deep/er && echo x > deep/er/f && echo ok-deep
+        echo t > /tmp/t && echo ok-tmp
+        echo t > "$TMPDIR/u" && echo ok-tmpdir
+        echo etc > /etc/agentsh-test || echo no-etc
+        echo home > ~/planted || echo no-home
+        echo sib > {ws.sibling}/planted || echo no-sibling
+        """,
+    )
+    for marker in ("ok-project", "ok-deep", "ok-tmp", "ok-tmpdir", "no-etc", "no-home", "no-sibling"):
+        assert marker in result.stdout, result.stdout + result.stderr
+    assert (ws.project / "written.txt").read_text() == "project\n"
+    assert (ws.project / "deep" / "er" / "f").exists()
+    assert not Path("/etc/agentsh-test").exists()
+    assert not (ws.home / "planted").exists()
+    assert not (ws.sibling / "planted").exists()
+
+
+def test_tmp_is_private_to_one_invocation(ws: Workspace) -> None:
+    marker = Path("/tmp") / f"agentsh-host-marker-{os.getpid()}"
+    marker.write_text("host")
+    try:
+        first = ws.run("-c", f"ls /tmp; echo one > /tmp/shared; cat {marker}")
+        second = ws.run("-c", "cat /tmp/shared")
+    finally:
+        marker.unlink()
+    assert "host" not in first.stdout
+    assert "No such file" in second.stderr
+
+
+def test_agentsh_state_and_config_are_invisible(ws: Workspace) -> None:
+    ws.user_profile("network:\n  mode: none\n")
+    ws.run("-c", "true")
+    state = ws.home / ".local" / "state" / "agentsh"
+    assert state.is_dir()
+    result = ws.run("-c", "ls -A ~/.local/state/agentsh ~/.config/agentsh")
+    assert result.stdout.strip().splitlines() == [
+        f"{ws.home}/.config/agentsh:",
+        "",
+        f"{ws.home}/.local/state/agentsh:",
+    ] or result.stdout.strip() == ""
+    assert "profile.yaml" not in result.stdout
+    assert "cache" not in result.stdout
+
+
+def test_protected_project_files_are_read_only(ws: Workspace) -> None:
+    hook = ws.project / ".git" / "hooks" / "pre-commit"
+    result = ws.run(
+        "-c",
+        "echo evil > .git/hooks/pre-commit; git config core.hooksPath /tmp/evil; echo done",
+    )
+    assert "done" in result.stdout
+    assert not hook.exists()
+    assert "hooksPath" not in (ws.project / ".git" / "config").read_text()
+
+
+def test_no_network_by_default(ws: Workspace) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        result = ws.run(
+            "-c",
+            f"tail -n +3 /proc/net/dev | cut -d: -f1; "
+            f"(exec 3<>/dev/tcp/127.0.0.1/{port}) && echo connected || echo refused",
+        )
+    assert result.stdout.split() == ["lo", "refused"], result.stdout + result.stderr
+
+
+def test_strict_profile_hides_the_rest_of_home(ws: Workspace) -> None:
+    (ws.home / ".gitconfig").write_text("[user]\n\tname = Dev\n")
+    (ws.home / "other-project").mkdir()
+    (ws.home / "other-project" / "config.ini").write_text(f"key={SECRET}\n")
+    ws.user_profile("extends: strict\n")
+    result = ws.run("-c", "ls -A ~; cat ~/.gitconfig; echo x > ~/f || echo ro-home")
+    assert "other-project" not in result.stdout
+    assert "name = Dev" in result.stdout
+    assert "ro-home" in result.stdout
+    assert SECRET not in result.stdout
