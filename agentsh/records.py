@@ -45,7 +45,7 @@ def record(cls: type[T]) -> type[T]:
     """Turn a class with annotated attributes into a frozen record."""
     names: list[str] = []
     for klass in reversed(cls.__mro__):
-        for name in klass.__dict__.get("__annotations__", {}):
+        for name in klass.__dict__.get("__annotations__", {}):  # noqa: RUF063 (no inspect)
             if name not in names and not name.startswith("_"):
                 names.append(name)
     defaults = {name: cls.__dict__.get(name, _MISSING) for name in names}
@@ -68,9 +68,7 @@ def record(cls: type[T]) -> type[T]:
             body.append(f"_set(self, {name!r}, {name}.make() if {name} is _d_{name} else {name})")
         else:
             body.append(f"_set(self, {name!r}, {name})")
-    source = f"def __init__(self, {', '.join(parameters)}):\n    " + (
-        "\n    ".join(body) or "pass"
-    )
+    source = f"def __init__(self, {', '.join(parameters)}):\n    " + ("\n    ".join(body) or "pass")
     exec(source, namespace)
     for name in names:
         if name in cls.__dict__:
@@ -89,14 +87,18 @@ def record(cls: type[T]) -> type[T]:
     def __hash__(self: Any) -> int:
         return hash((type(self).__name__, *(getattr(self, n) for n in fields)))
 
-    cls.__init__ = namespace["__init__"]  # type: ignore[misc]
-    cls.__repr__ = __repr__  # type: ignore[assignment,method-assign]
-    cls.__eq__ = __eq__  # type: ignore[assignment,method-assign]
-    cls.__hash__ = __hash__  # type: ignore[assignment,method-assign]
-    cls.__setattr__ = _frozen_setattr  # type: ignore[assignment,method-assign]
-    cls.__delattr__ = _frozen_setattr  # type: ignore[assignment,method-assign]
-    cls.__record_fields__ = fields  # type: ignore[attr-defined]
-    cls.__record_defaults__ = defaults  # type: ignore[attr-defined]
+    methods = {
+        "__init__": namespace["__init__"],
+        "__repr__": __repr__,
+        "__eq__": __eq__,
+        "__hash__": __hash__,
+        "__setattr__": _frozen_setattr,
+        "__delattr__": _frozen_setattr,
+        "__record_fields__": fields,
+        "__record_defaults__": defaults,
+    }
+    for name, value in methods.items():
+        setattr(cls, name, value)
     return cls
 
 

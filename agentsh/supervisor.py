@@ -14,11 +14,11 @@ from agentsh import paths
 from agentsh import profile as profiles
 from agentsh.errors import SandboxUnavailable
 from agentsh.profile.model import Profile
+from agentsh.records import record
 from agentsh.sandbox import bwrap as bwraps
 from agentsh.sandbox.environment import sandbox_environment
 from agentsh.sandbox.launch import REAL_STDERR_FD, STATUS_FD, Launch, setsid_binary, terminal_mode
 from agentsh.sandbox.secrets import Hidden, ProjectScan, SecretMatcher, fixed_locations, scan_key
-from agentsh.records import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -134,10 +134,7 @@ def mounts_for(
     home_hidden = profile.sandbox.home == "hidden"
     home_visible = tuple(
         path
-        for path in (
-            paths.expand_home(raw, home)
-            for raw in profile.sandbox.home_visible
-        )
+        for path in (paths.expand_home(raw, home) for raw in profile.sandbox.home_visible)
         if os.path.exists(path)
     )
     visible_roots = (*writable, *extra_visible, *home_visible)
@@ -224,7 +221,7 @@ def private_tmp(environ: Mapping[str, str]) -> str:
 def remove_tree(path: str) -> None:
     """Delete a directory tree without following symlinks (the sandbox wrote into it)."""
     try:
-        for top, folders, files, top_fd in os.fwalk(path, topdown=False):
+        for _top, folders, files, top_fd in os.fwalk(path, topdown=False):
             for name in files:
                 os.unlink(name, dir_fd=top_fd)
             for name in folders:
@@ -297,7 +294,9 @@ def _script_bind(invocation: Invocation, cwd: str) -> tuple[str, ...]:
     return ()
 
 
-def _fallback(profile: Profile, invocation: Invocation, bash: str, error: SandboxUnavailable) -> int:
+def _fallback(
+    profile: Profile, invocation: Invocation, bash: str, error: SandboxUnavailable
+) -> int:
     if profile.sandbox.fallback != "unsandboxed":
         raise error
     print(

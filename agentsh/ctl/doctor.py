@@ -47,8 +47,7 @@ def check_user_namespaces() -> list[Check]:
                 FAIL,
                 "user namespaces",
                 "user.max_user_namespaces is 0",
-                "sudo sysctl -w user.max_user_namespaces=15000 "
-                "(and persist it in /etc/sysctl.d/)",
+                "sudo sysctl -w user.max_user_namespaces=15000 (and persist it in /etc/sysctl.d/)",
             )
         )
     clone = _read("/proc/sys/kernel/unprivileged_userns_clone")
@@ -149,7 +148,7 @@ def check_state(dirs: paths.Dirs) -> Check:
             st = os.stat(folder)
             if st.st_uid != os.getuid():
                 return Check(
-                    FAIL, "state", f"{folder} belongs to uid {st.st_uid}", f"chown it to yourself"
+                    FAIL, "state", f"{folder} belongs to uid {st.st_uid}", "chown it to yourself"
                 )
     return Check(OK, "state", f"config {dirs.config}, state {dirs.state}, runtime {dirs.runtime}")
 

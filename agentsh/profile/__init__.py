@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import marshal
 import os
+
 from agentsh.errors import ProfileError
 from agentsh.paths import Dirs, cache_name, ensure_private_dir, find_upward
 from agentsh.profile.model import Profile, with_defaults

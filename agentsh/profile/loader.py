@@ -243,7 +243,9 @@ def _merge_into(
         dotted = f"{prefix}{name}"
         field_spec = spec.fields[name]
         if isinstance(field_spec, Section):
-            _merge_into(target.setdefault(name, {}), value, field_spec, dotted + ".", layer, origins)
+            _merge_into(
+                target.setdefault(name, {}), value, field_spec, dotted + ".", layer, origins
+            )
         elif isinstance(field_spec, ListOf):
             items = target.setdefault(name, [])
             for item in value:

@@ -112,7 +112,9 @@ SCHEMA = Section(
         "sandbox": Section(
             {
                 "bwrap": Scalar(str, "auto", check=_bwrap, user_only=True),
-                "fallback": Scalar(str, "refuse", choices=("refuse", "unsandboxed"), user_only=True),
+                "fallback": Scalar(
+                    str, "refuse", choices=("refuse", "unsandboxed"), user_only=True
+                ),
                 "writable": ListOf(Scalar(str, check=_host_path)),
                 "protected": ListOf(Scalar(str, check=_relative_path)),
                 "home": Scalar(str, "read-only", choices=("read-only", "hidden")),

@@ -116,7 +116,7 @@ def locate(choice: str, cache_dir: str | None = None) -> Bwrap:
             if choice == "system":
                 raise SandboxUnavailable(
                     f"the system bwrap at {path} is version "
-                    f"{'.'.join(map(str, version or ()))or 'unknown'}, agentsh needs "
+                    f"{'.'.join(map(str, version or ())) or 'unknown'}, agentsh needs "
                     f"{'.'.join(map(str, MIN_VERSION))} or newer"
                 )
         elif choice == "system":

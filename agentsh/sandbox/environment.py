@@ -127,9 +127,7 @@ def sandbox_environment(
     """The variables for the sandbox: the admitted host ones, then `fixed` on top."""
     passed_set, blocked_set = NameSet(passed), NameSet(blocked)
     result = {
-        name: value
-        for name, value in host.items()
-        if admits(name, value, passed_set, blocked_set)
+        name: value for name, value in host.items() if admits(name, value, passed_set, blocked_set)
     }
     result.update(fixed)
     return result

@@ -11,6 +11,10 @@ and /dev/tty work, while keystrokes it injects only reach itself.
 bwrap runs in its own process group: a signal sent to agentsh's group reaches
 agentsh, which forwards it to the command; bwrap itself dies only when agentsh
 does (--die-with-parent), taking the whole sandbox with it.
+
+Signals come from `_signal`, the C module that `signal` re-exports: `signal`
+only adds enum wrappers, and importing enum, collections and functools for
+them would cost every command several milliseconds.
 """
 
 from __future__ import annotations
@@ -19,15 +23,18 @@ import errno
 import fcntl
 import os
 import select
-import signal
 
 from agentsh.errors import SandboxUnavailable
 from agentsh.records import record
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:
+if not TYPE_CHECKING:
+    import _signal as signal
+else:
+    import signal
     from collections.abc import Sequence
     from types import FrameType
+    from typing import Any
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 STATUS_FD = 3
@@ -124,7 +131,9 @@ class Launch:
                 setsigmask=(),
             )
         except OSError as exc:
-            raise SandboxUnavailable(f"cannot start bwrap at {self.bwrap_path}: {exc.strerror}")
+            raise SandboxUnavailable(
+                f"cannot start bwrap at {self.bwrap_path}: {exc.strerror}"
+            ) from exc
         finally:
             for fd in (*child_fds, status_write, error_write):
                 os.close(fd)
@@ -310,19 +319,19 @@ def _copy_terminal(source: int, target: int) -> None:
     _copy_window_size(source, target)
 
 
-def _enter_raw(fd: int) -> list[object] | None:
+def _enter_raw(fd: int) -> list[Any] | None:
     import termios
     import tty
 
     try:
-        saved: list[object] = termios.tcgetattr(fd)
+        saved: list[Any] = termios.tcgetattr(fd)
         tty.setraw(fd, termios.TCSANOW)
         return saved
     except termios.error:
         return None
 
 
-def _leave_raw(fd: int, saved: list[object]) -> None:
+def _leave_raw(fd: int, saved: list[Any]) -> None:
     import termios
 
     try:

@@ -204,7 +204,9 @@ class ProjectScan:
         self.matcher = matcher
         self.skip = frozenset(skip_dirs)
         self.key = scan_key(matcher, skip_dirs)
-        self.cache_path = os.path.join(cache_dir, cache_name("secrets", root)) if cache_dir else None
+        self.cache_path = (
+            os.path.join(cache_dir, cache_name("secrets", root)) if cache_dir else None
+        )
         self.dirs: dict[str, list[Any]] = {}
         """dir -> [mtime_ns or -1, [subdir names], [[secret name, is_dir], ...]]"""
         self.scanned = 0

@@ -116,10 +116,18 @@ def is_starting(path: str) -> bool:
         os.close(fd)
 
 
-def start(path: str, root: str, hide: Sequence[str], reveal: Sequence[str], skip: Sequence[str]) -> None:
+def start(
+    path: str, root: str, hide: Sequence[str], reveal: Sequence[str], skip: Sequence[str]
+) -> None:
     """Start a detached watcher; it reads its settings from a pipe and outlives this command."""
     config = marshal.dumps(
-        {"socket": path, "root": root, "hide": list(hide), "reveal": list(reveal), "skip": list(skip)}
+        {
+            "socket": path,
+            "root": root,
+            "hide": list(hide),
+            "reveal": list(reveal),
+            "skip": list(skip),
+        }
     )
     read_end, write_end = os.pipe()
     try:

@@ -139,7 +139,15 @@ def test_writes_land_only_in_the_project_and_private_tmp(ws: Workspace) -> None:
         echo sib > {ws.sibling}/planted || echo no-sibling
         """,
     )
-    for marker in ("ok-project", "ok-deep", "ok-tmp", "ok-tmpdir", "no-etc", "no-home", "no-sibling"):
+    for marker in (
+        "ok-project",
+        "ok-deep",
+        "ok-tmp",
+        "ok-tmpdir",
+        "no-etc",
+        "no-home",
+        "no-sibling",
+    ):
         assert marker in result.stdout, result.stdout + result.stderr
     assert (ws.project / "written.txt").read_text() == "project\n"
     assert (ws.project / "deep" / "er" / "f").exists()
@@ -166,11 +174,15 @@ def test_agentsh_state_and_config_are_invisible(ws: Workspace) -> None:
     state = ws.home / ".local" / "state" / "agentsh"
     assert state.is_dir()
     result = ws.run("-c", "ls -A ~/.local/state/agentsh ~/.config/agentsh")
-    assert result.stdout.strip().splitlines() == [
-        f"{ws.home}/.config/agentsh:",
-        "",
-        f"{ws.home}/.local/state/agentsh:",
-    ] or result.stdout.strip() == ""
+    assert (
+        result.stdout.strip().splitlines()
+        == [
+            f"{ws.home}/.config/agentsh:",
+            "",
+            f"{ws.home}/.local/state/agentsh:",
+        ]
+        or result.stdout.strip() == ""
+    )
     assert "profile.yaml" not in result.stdout
     assert "cache" not in result.stdout
 

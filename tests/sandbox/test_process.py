@@ -29,7 +29,7 @@ def _wait_for_process(cmdline: str, timeout: float = 10) -> psutil.Process:
             if " ".join(proc.info["cmdline"] or []) == cmdline:
                 return proc
         time.sleep(0.05)
-    raise AssertionError(f"no process matching {predicate!r} appeared")
+    raise AssertionError(f"no process {cmdline!r} appeared")
 
 
 def _processes_matching(cmdline: str) -> list[psutil.Process]:
@@ -173,7 +173,9 @@ def test_terminal_injection_is_refused_without_a_terminal(ws: Workspace) -> None
     assert "injected" not in result.stderr
 
 
-def _run_in_terminal(ws: Workspace, args: list[str], keys: list[bytes], timeout: float = 20) -> tuple[int, bytes]:
+def _run_in_terminal(
+    ws: Workspace, args: list[str], keys: list[bytes], timeout: float = 20
+) -> tuple[int, bytes]:
     pid, master = pty.fork()
     if pid == 0:
         os.chdir(ws.project)

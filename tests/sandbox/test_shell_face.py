@@ -54,7 +54,9 @@ def test_a_script_file_with_arguments(ws: Workspace) -> None:
     assert result.stdout == "script script.sh one two\n"
 
 
-def test_a_script_in_the_hosts_tmp_is_readable(ws: Workspace, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_a_script_in_the_hosts_tmp_is_readable(
+    ws: Workspace, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     import tempfile
     from pathlib import Path
 

@@ -35,7 +35,9 @@ def test_builtin_default_alone(dirs: Dirs, tmp_path: Path) -> None:
 
 
 def test_user_then_project_merge_lists_and_override_scalars(dirs: Dirs, tmp_path: Path) -> None:
-    _write(Path(dirs.user_profile), "sandbox:\n  writable: [~/.cache/pip]\nnetwork:\n  mode: open\n")
+    _write(
+        Path(dirs.user_profile), "sandbox:\n  writable: [~/.cache/pip]\nnetwork:\n  mode: open\n"
+    )
     project = tmp_path / "proj"
     project_file = _write(
         project / ".agentsh.yaml",
@@ -57,7 +59,10 @@ def test_user_extends_strict_and_project_cannot_undo_it(dirs: Dirs, tmp_path: Pa
     _write(project / ".agentsh.yaml", "extends: default\n")
     profile = profiles.load(profiles.discover(str(project), dirs), dirs)
     assert profile.sandbox.home == "hidden"
-    assert profile.sources[:2] == (profiles.builtin_path("default"), profiles.builtin_path("strict"))
+    assert profile.sources[:2] == (
+        profiles.builtin_path("default"),
+        profiles.builtin_path("strict"),
+    )
 
 
 def test_extends_a_file_relative_to_the_profile(dirs: Dirs, tmp_path: Path) -> None:

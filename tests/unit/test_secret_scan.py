@@ -11,9 +11,24 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from agentsh.sandbox import secrets
-from agentsh.sandbox.secrets import NameMatcher, ProjectScan, SecretMatcher, fixed_locations, glob_regex
+from agentsh.sandbox.secrets import (
+    NameMatcher,
+    ProjectScan,
+    SecretMatcher,
+    fixed_locations,
+    glob_regex,
+)
 
-HIDE = [".env", ".env.*", "*.pem", "id_rsa", "*service-account*.json", "config/*.key", ".ssh/", "**/vault/*.txt"]
+HIDE = [
+    ".env",
+    ".env.*",
+    "*.pem",
+    "id_rsa",
+    "*service-account*.json",
+    "config/*.key",
+    ".ssh/",
+    "**/vault/*.txt",
+]
 REVEAL = [".env.example", "public.pem"]
 
 
@@ -61,7 +76,9 @@ def test_fixed_locations_only_existing_and_not_revealed(tmp_path: Path) -> None:
     (tmp_path / ".aws").mkdir()
     (tmp_path / ".npmrc").write_text("x")
     (tmp_path / ".netrc").write_text("x")
-    found = fixed_locations(["~/.aws", "~/.npmrc", "~/.netrc", "~/.missing"], ["~/.netrc"], str(tmp_path))
+    found = fixed_locations(
+        ["~/.aws", "~/.npmrc", "~/.netrc", "~/.missing"], ["~/.netrc"], str(tmp_path)
+    )
     assert {(h.path, h.is_dir) for h in found} == {
         (str(tmp_path / ".aws"), True),
         (str(tmp_path / ".npmrc"), False),
@@ -88,7 +105,9 @@ def test_scan_skips_configured_directories_and_does_not_descend_hidden_ones(tmp_
     }
 
 
-def test_warm_runs_list_nothing_and_see_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_warm_runs_list_nothing_and_see_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for index in range(20):
         folder = tmp_path / f"d{index}"
         folder.mkdir()
@@ -207,7 +226,9 @@ class IncrementalScanMatchesAFreshScan(RuleBasedStateMachine):
 
     @invariant()
     def matches_fresh_scan(self) -> None:
-        incremental = ProjectScan(str(self.root), SecretMatcher(HIDE, REVEAL), (".git",), self.cache)
+        incremental = ProjectScan(
+            str(self.root), SecretMatcher(HIDE, REVEAL), (".git",), self.cache
+        )
         got = {(h.path, h.is_dir) for h in incremental.run()}
         assert got == _fresh(self.root)
 

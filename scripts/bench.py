@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Measure agentsh against its floor: per-command overhead and secret discovery.
+
+Prints medians and min-max over repeated runs after a warm-up; the commands of
+one table are interleaved round by round so machine noise hits them alike,
+and ratios are computed inside the same run.
+
+    scripts/bench [--quick] [--markdown] [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+AGENTSH = str(BIN / "agentsh")
+
+
+def machine() -> str:
+    cores = os.cpu_count()
+    try:
+        with open("/proc/meminfo") as handle:
+            memory = int(handle.readline().split()[1]) // 1024 // 1024
+    except OSError:
+        memory = 0
+    from agentsh.sandbox import bwrap
+
+    found = bwrap.locate("auto")
+    return (
+        f"{cores} cores, {memory} GiB, Linux {platform.release()}, Python {platform.python_version()}, "
+        f"bwrap {found.version_text} ({found.origin})"
+    )
+
+
+def run_quietly(argv: Sequence[str], cwd: str, env: dict[str, str]) -> None:
+    subprocess.run(
+        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
+
+
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return (time.perf_counter() - start) * 1000
+
+
+class Table:
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.rows: list[tuple[str, list[float], str]] = []
+
+    def add(self, name: str, samples: list[float], note: str = "") -> None:
+        self.rows.append((name, samples, note))
+
+    def median(self, name: str) -> float:
+        for row_name, samples, _ in self.rows:
+            if row_name == name:
+                return statistics.median(samples)
+        raise KeyError(name)
+
+    def render(self, markdown: bool) -> str:
+        lines = []
+        if markdown:
+            lines += [
+                f"**{self.title}**",
+                "",
+                "| | median ms | min-max ms | |",
+                "|---|---:|---:|---|",
+            ]
+            for name, samples, note in self.rows:
+                lines.append(
+                    f"| {name} | {statistics.median(samples):.1f} | {min(samples):.1f}-{max(samples):.1f} | {note} |"
+                )
+        else:
+            lines.append(self.title)
+            for name, samples, note in self.rows:
+                lines.append(
+                    f"  {name:44s} {statistics.median(samples):8.1f} ms  "
+                    f"[{min(samples):6.1f} - {max(samples):7.1f}]  {note}"
+                )
+        return "\n".join(lines)
+
+
+def interleaved(
+    commands: dict[str, Callable[[], object]], rounds: int, warmup: int
+) -> dict[str, list[float]]:
+    for _ in range(warmup):
+        for action in commands.values():
+            action()
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, action in commands.items():
+            samples[name].append(timed(action))
+    return samples
+
+
+def make_project(base: Path, files: int, dirs: int) -> Path:
+    """A git-like tree with `files` files spread over `dirs` directories, fan-out 10."""
+    root = base / f"tree-{files}"
+    root.mkdir()
+    (root / ".git").mkdir()
+    folders = [root]
+    index = 0
+    while len(folders) < dirs:
+        parent = folders[index]
+        index += 1
+        for child in range(10):
+            if len(folders) >= dirs:
+                break
+            folder = parent / f"pkg{child}"
+            folder.mkdir()
+            folders.append(folder)
+    for number in range(files):
+        folder = folders[(number * 7919) % len(folders)]
+        (folder / (".env" if number % 25000 == 0 else f"mod{number}.py")).touch()
+    return root
+
+
+def per_command(rounds: int, env: dict[str, str], project: Path) -> Table:
+    from agentsh.sandbox import bwrap
+
+    found = bwrap.locate("auto")
+    python = str(BIN / "python")
+    bare = [
+        found.path,
+        "--unshare-user",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-net",
+        "--die-with-parent",
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "true",
+    ]
+    cwd = str(project)
+    commands: dict[str, Callable[[], object]] = {
+        "agentsh -c true": lambda: run_quietly([AGENTSH, "-c", "true"], cwd, env),
+        "bash -c true": lambda: run_quietly(["bash", "-c", "true"], cwd, env),
+        "python -I -S -c pass": lambda: run_quietly([python, "-I", "-S", "-c", "pass"], cwd, env),
+        "bwrap ... true": lambda: run_quietly(bare, cwd, env),
+    }
+    samples = interleaved(commands, rounds, warmup=3)
+    table = Table("Per-command overhead (small project, default profile)")
+    floor = statistics.median(samples["python -I -S -c pass"]) + statistics.median(
+        samples["bwrap ... true"]
+    )
+    for name, values in samples.items():
+        table.add(name, values)
+    agentsh = statistics.median(samples["agentsh -c true"])
+    table.add("floor = python + bwrap", [floor], f"agentsh / floor = {agentsh / floor:.2f}x")
+    table.rows[0] = (table.rows[0][0], table.rows[0][1], "target <= 60 ms")
+    return table
+
+
+def discovery(rounds: int, base: Path, env: dict[str, str], files: int, dirs: int) -> Table:
+    from agentsh import paths, supervisor
+    from agentsh.sandbox.secrets import ProjectScan, SecretMatcher
+
+    project = make_project(base, files, dirs)
+    os.chdir(project)
+    space = supervisor.workspace(env)
+    profile = supervisor.load_profile(space)
+    settings = profile.secrets
+    matcher = SecretMatcher(settings.hide, settings.reveal)
+    cold_samples = []
+    for _ in range(max(2, rounds // 10)):
+        fresh_cache = tempfile.mkdtemp(dir=base)
+        scan = ProjectScan(str(project), matcher, settings.skip_dirs, fresh_cache)
+        cold_samples.append(timed(scan.run))
+    cache = tempfile.mkdtemp(dir=base)
+    ProjectScan(str(project), matcher, settings.skip_dirs, cache).run()
+    time.sleep(1.1)
+    ProjectScan(str(project), matcher, settings.skip_dirs, cache).run()
+    warm_scan = [
+        timed(lambda: ProjectScan(str(project), matcher, settings.skip_dirs, cache).run())
+        for _ in range(rounds)
+    ]
+    paths.ensure_private_dir(space.dirs.runtime)
+    supervisor.project_secrets(space, profile)
+    deadline = time.monotonic() + 120
+    from agentsh.sandbox import watcher
+    from agentsh.sandbox.secrets import scan_key
+
+    socket = watcher.socket_path(
+        space.dirs.runtime, str(project), scan_key(matcher, settings.skip_dirs)
+    )
+    while (
+        socket
+        and watcher.query(socket, str(project), scan_key(matcher, settings.skip_dirs)) is None
+    ):
+        if time.monotonic() > deadline:
+            raise SystemExit("bench: the watcher did not come up")
+        time.sleep(0.1)
+    warm_watch = [timed(lambda: supervisor.project_secrets(space, profile)) for _ in range(rounds)]
+    end_to_end = interleaved(
+        {
+            "agentsh -c true in this tree": lambda: run_quietly(
+                [AGENTSH, "-c", "true"], str(project), env
+            )
+        },
+        rounds,
+        warmup=2,
+    )
+    table = Table(f"Secret discovery, {files:,} files in {dirs:,} directories")
+    table.add("cold scan (no cache, no watcher)", cold_samples)
+    table.add("warm, mtime cache (no watcher)", warm_scan)
+    table.add("warm, watcher (what a command pays)", warm_watch, "target <= 25 ms")
+    table.add("agentsh -c true in this tree", end_to_end["agentsh -c true in this tree"])
+    return table
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer rounds, smaller trees (about a minute)"
+    )
+    parser.add_argument(
+        "--markdown", action="store_true", help="print Markdown tables for the README"
+    )
+    parser.add_argument("--rounds", type=int, default=0)
+    args = parser.parse_args()
+    rounds = args.rounds or (10 if args.quick else 40)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "agentsh")], check=True)
+    base = Path(tempfile.mkdtemp(prefix="agentsh-bench-", dir="/var/tmp"))
+    home = base / "home"
+    home.mkdir()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LANG": "C.UTF-8"}
+    os.environ["HOME"] = str(home)
+    for key in [k for k in os.environ if k.startswith("XDG_")]:
+        del os.environ[key]
+    small = base / "small"
+    small.mkdir()
+    (small / ".git").mkdir()
+    (small / "README.md").write_text("x")
+    try:
+        print(f"agentsh benchmark, {time.strftime('%Y-%m-%d')}: {machine()}\n")
+        tables = [per_command(rounds, env, small)]
+        sizes = [(10_000, 1_000)] if args.quick else [(100_000, 10_000)]
+        for files, dirs in sizes:
+            tables.append(discovery(rounds, base, env, files, dirs))
+        for table in tables:
+            print(table.render(args.markdown))
+            print()
+    finally:
+        os.chdir(ROOT)
+        shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
