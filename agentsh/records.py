@@ -1,10 +1,12 @@
-"""Frozen record classes without the start-up cost of `dataclasses`.
+"""Record classes without the start-up cost of `dataclasses`.
 
 `agentsh -c` must start in a few tens of milliseconds, and importing
-`dataclasses` pulls in `inspect`, `ast` and `tokenize` (about 20 ms on a small
-machine). `@record` covers what agentsh needs from a frozen dataclass: an
-`__init__` with defaults, equality, hashing, a readable repr and immutability.
-mypy sees it as a dataclass through `dataclass_transform`.
+`dataclasses` pulls in `inspect`, `ast` and `tokenize` (about 15-20 ms on a
+small machine, paid by every command). `@record` covers what agentsh uses of
+dataclasses: an `__init__` with defaults and default factories, fields kept
+out of `__init__` or out of comparisons, `__post_init__`, equality, hashing,
+a readable repr, and immutability unless `frozen=False`. mypy sees it as a
+dataclass through `dataclass_transform`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any, TypeVar, dataclass_transform
+    from typing import Any, TypeVar, dataclass_transform, overload
 
     T = TypeVar("T")
 else:
@@ -20,95 +22,155 @@ else:
     def dataclass_transform(**_: object) -> object:
         return lambda function: function
 
-
-_MISSING = object()
-
-
-class _Factory:
-    __slots__ = ("make",)
-
-    def __init__(self, make: Callable[[], object]) -> None:
-        self.make = make
+    def overload(function: object) -> object:
+        return function
 
 
-def field(*, default_factory: Callable[[], T]) -> T:
-    """A default built fresh for every instance (like dataclasses.field(default_factory=…))."""
-    return _Factory(default_factory)  # type: ignore[return-value]
+_MISSING: Any = object()
+
+
+class Field:
+    __slots__ = ("compare", "default", "default_factory", "init", "repr")
+
+    def __init__(
+        self,
+        default: object,
+        default_factory: Callable[[], object] | None,
+        init: bool,
+        compare: bool,
+        repr: bool,
+    ) -> None:
+        self.default = default
+        self.default_factory = default_factory
+        self.init = init
+        self.compare = compare
+        self.repr = repr
+
+
+def field(
+    *,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    init: bool = True,
+    compare: bool = True,
+    repr: bool = True,
+) -> Any:
+    """Like dataclasses.field: a default, a factory, or a field outside __init__/comparisons."""
+    return Field(default, default_factory, init, compare, repr)
 
 
 def _frozen_setattr(self: object, name: str, value: object) -> None:
     raise AttributeError(f"{type(self).__name__} is immutable; use records.replace()")
 
 
-@dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def record(cls: type[T]) -> type[T]:
-    """Turn a class with annotated attributes into a frozen record."""
-    names: list[str] = []
-    for klass in reversed(cls.__mro__):
-        for name in klass.__dict__.get("__annotations__", {}):  # noqa: RUF063 (no inspect)
-            if name not in names and not name.startswith("_"):
-                names.append(name)
-    defaults = {name: cls.__dict__.get(name, _MISSING) for name in names}
-    for base in cls.__mro__[1:]:
-        inherited = getattr(base, "__record_defaults__", {})
-        for name, value in inherited.items():
-            if defaults.get(name, _MISSING) is _MISSING:
-                defaults[name] = value
-    parameters = []
-    body = []
-    namespace: dict[str, object] = {"_set": object.__setattr__, "_Factory": _Factory}
-    for name in names:
-        default = defaults[name]
-        if default is _MISSING:
-            parameters.append(name)
-        else:
-            namespace[f"_d_{name}"] = default
-            parameters.append(f"{name}=_d_{name}")
-        if isinstance(default, _Factory):
-            body.append(f"_set(self, {name!r}, {name}.make() if {name} is _d_{name} else {name})")
-        else:
-            body.append(f"_set(self, {name!r}, {name})")
-    source = f"def __init__(self, {', '.join(parameters)}):\n    " + ("\n    ".join(body) or "pass")
-    exec(source, namespace)
-    for name in names:
+def _specs(cls: type) -> dict[str, Field]:
+    specs: dict[str, Field] = {}
+    for base in reversed(cls.__mro__[1:]):
+        specs.update(getattr(base, "__record_specs__", {}))
+    annotations = cls.__dict__.get("__annotations__", {})  # noqa: RUF063 (no inspect)
+    for name, annotation in annotations.items():
+        if name.startswith("__") or str(annotation).startswith(("ClassVar", "typing.ClassVar")):
+            continue
+        value = cls.__dict__.get(name, _MISSING)
+        spec = value if isinstance(value, Field) else Field(value, None, True, True, True)
+        specs[name] = spec
         if name in cls.__dict__:
             delattr(cls, name)
-    fields = tuple(names)
+    return specs
+
+
+def _build(cls: type[T], frozen: bool) -> type[T]:
+    specs = _specs(cls)
+    namespace: dict[str, object] = {"_set": object.__setattr__, "_MISSING": _MISSING}
+    parameters: list[str] = []
+    body: list[str] = []
+    for name, spec in specs.items():
+        if spec.init:
+            if spec.default_factory is not None:
+                namespace[f"_f_{name}"] = spec.default_factory
+                parameters.append(f"{name}=_MISSING")
+                body.append(f"_set(self, {name!r}, _f_{name}() if {name} is _MISSING else {name})")
+            elif spec.default is not _MISSING:
+                namespace[f"_d_{name}"] = spec.default
+                parameters.append(f"{name}=_d_{name}")
+                body.append(f"_set(self, {name!r}, {name})")
+            else:
+                parameters.append(name)
+                body.append(f"_set(self, {name!r}, {name})")
+        elif spec.default_factory is not None:
+            namespace[f"_f_{name}"] = spec.default_factory
+            body.append(f"_set(self, {name!r}, _f_{name}())")
+        elif spec.default is not _MISSING:
+            namespace[f"_d_{name}"] = spec.default
+            body.append(f"_set(self, {name!r}, _d_{name})")
+    if hasattr(cls, "__post_init__"):
+        body.append("self.__post_init__()")
+    required_after_optional = False
+    ordered: list[str] = []
+    for parameter in parameters:
+        optional = "=" in parameter
+        required_after_optional |= not optional and any("=" in p for p in ordered)
+        ordered.append(parameter)
+    if required_after_optional:
+        raise TypeError(f"{cls.__name__}: a field without a default follows one with a default")
+    source = f"def __init__(self, {', '.join(parameters)}):\n    " + ("\n    ".join(body) or "pass")
+    exec(source, namespace)
+    fields = tuple(name for name, spec in specs.items())
+    compared = tuple(name for name, spec in specs.items() if spec.compare)
+    shown = tuple(name for name, spec in specs.items() if spec.repr)
 
     def __repr__(self: Any) -> str:
-        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in fields)
+        inner = ", ".join(f"{name}={getattr(self, name, None)!r}" for name in shown)
         return f"{type(self).__name__}({inner})"
 
     def __eq__(self: Any, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in fields)
+        return all(getattr(self, n) == getattr(other, n) for n in compared)
 
     def __hash__(self: Any) -> int:
-        return hash((type(self).__name__, *(getattr(self, n) for n in fields)))
+        return hash((type(self).__name__, *(getattr(self, n) for n in compared)))
 
-    methods = {
+    methods: dict[str, object] = {
         "__init__": namespace["__init__"],
         "__repr__": __repr__,
         "__eq__": __eq__,
-        "__hash__": __hash__,
-        "__setattr__": _frozen_setattr,
-        "__delattr__": _frozen_setattr,
         "__record_fields__": fields,
-        "__record_defaults__": defaults,
+        "__record_specs__": specs,
     }
+    if frozen:
+        methods.update(__hash__=__hash__, __setattr__=_frozen_setattr, __delattr__=_frozen_setattr)
+    else:
+        methods["__hash__"] = None
     for name, value in methods.items():
         setattr(cls, name, value)
     return cls
 
 
+if TYPE_CHECKING:
+
+    @overload
+    def record(cls: type[T], /) -> type[T]: ...
+
+    @overload
+    def record(*, frozen: bool = True) -> Callable[[type[T]], type[T]]: ...  # noqa: F811
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def record(cls: Any = None, /, *, frozen: bool = True) -> Any:
+    """Turn a class with annotated attributes into a record (frozen unless frozen=False)."""
+    if cls is None:
+        return lambda klass: _build(klass, frozen)
+    return _build(cls, frozen)
+
+
 def replace(instance: T, **changes: object) -> T:
     """A copy of `instance` with some fields changed (like dataclasses.replace)."""
-    fields: tuple[str, ...] = type(instance).__record_fields__  # type: ignore[attr-defined]
-    values = {name: getattr(instance, name) for name in fields}
-    unknown = set(changes) - set(fields)
+    specs: dict[str, Field] = type(instance).__record_specs__  # type: ignore[attr-defined]
+    unknown = set(changes) - set(specs)
     if unknown:
         raise TypeError(f"{type(instance).__name__} has no field {', '.join(sorted(unknown))}")
+    values = {name: getattr(instance, name) for name, spec in specs.items() if spec.init}
     values.update(changes)
     return type(instance)(**values)
 

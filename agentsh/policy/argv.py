@@ -8,10 +8,11 @@ they ask this module instead of matching strings.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+
+from agentsh.records import field, record
 
 
-@dataclass(frozen=True)
+@record
 class ParsedArgs:
     options: tuple[tuple[str, str | None], ...] = ()
     """(name, value) in order; short names without dash (`r`), long with (`--recursive`)."""
@@ -93,4 +94,3 @@ def parse(
             options.append((letter, None))
         i += 1
     return ParsedArgs(tuple(options), tuple(positionals), tuple(indexes))
-

@@ -15,9 +15,9 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
+from agentsh.records import field, record
 
 
 class Kind(enum.Enum):
@@ -33,7 +33,7 @@ class Kind(enum.Enum):
     """Not known to be read-only, or not visible statically."""
 
 
-@dataclass(frozen=True)
+@record
 class _Outcome:
     kind: Kind
     message: str
@@ -53,7 +53,7 @@ _HELP_FLAGS = frozenset({"-h", "--help"})
 # ---------------------------------------------------------------------------
 
 
-@dataclass
+@record(frozen=False)
 class _Line:
     positionals: list[tuple[int, str]] = field(default_factory=list)
     options: list[tuple[int, str, str | None]] = field(default_factory=list)
@@ -155,7 +155,7 @@ _CHANGE_PREFIXES = tuple(
 )
 
 
-@dataclass(frozen=True)
+@record
 class _Command:
     groups: tuple[str, ...]
     verb: str

@@ -19,12 +19,12 @@ import functools
 import re
 import shlex
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 
 from agentsh.policy import sql
 from agentsh.policy.argv import ParsedArgs, parse
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
 from agentsh.policy.parse import resolve
+from agentsh.records import field, record
 
 FAMILY = "databases"
 
@@ -42,7 +42,7 @@ _URL = re.compile(
 _CONNINFO = re.compile(r"(\w+)\s*=\s*('(?:\\.|[^'\\])*'|\S*)")
 
 
-@dataclass(frozen=True)
+@record
 class _Target:
     host: str | None = None
     database: str | None = None
@@ -106,7 +106,7 @@ def _env(cmd: SimpleCommand, *names: str) -> str | None:
 # --- command words ------------------------------------------------------------------------
 
 
-@dataclass
+@record(frozen=False)
 class _Words:
     """A command's parsed arguments, with what is static and what is not."""
 
@@ -162,24 +162,46 @@ def _read(
     words: Sequence[str],
     with_value: Iterable[str],
     offset: int = 1,
+    *,
+    flags: Iterable[str] = (),
     **options: bool,
 ) -> _Words:
-    return _Words(cmd, parse(words, frozenset(with_value), **options), offset)
+    """Parse `words`; with `flags` given, long options may be abbreviated (getopt_long style)."""
+    with_value = frozenset(with_value)
+    if flags:
+        words = _unabbreviated(words, {n for n in (*with_value, *flags) if n.startswith("--")})
+    return _Words(cmd, parse(words, with_value, **options), offset)
+
+
+def _unabbreviated(args: Sequence[str], known: set[str]) -> list[str]:
+    """`--comm=X` is `--command=X` to psql: expand a unique prefix of a known long option."""
+    out = list(args)
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        name, equals, value = arg.partition("=")
+        if name.startswith("--") and len(name) > 2 and name not in known:
+            matches = [option for option in known if option.startswith(name)]
+            if len(matches) == 1:
+                out[index] = matches[0] + equals + value
+    return out
 
 
 # --- turning script effects into findings --------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class _Script:
     text: str | None
     origin: str = ""
     """Where the text comes from when not the command line: a file, standard input."""
     dynamic: str | None = None
     """The shell word or expansion that makes the text unknown."""
+    path: str | None = None
+    """The absolute path of a script file, which the caller may read for us."""
 
 
-@dataclass
+@record(frozen=False)
 class _Client:
     """Everything a SQL client invocation would run, and where."""
 
@@ -216,11 +238,9 @@ def _stdin_script(cmd: SimpleCommand, ctx: Context) -> _Script | None:
 
 def _file_script(ctx: Context, path: str, dynamic: bool) -> _Script:
     if dynamic:
-        return _Script(None, path, dynamic=path)
-    if path == "-":
-        return _Script(None, "standard input")
+        return _Script(None, dynamic=path)
     absolute = resolve(ctx, path)
-    return _Script(ctx.files.get(absolute) if absolute else None, path)
+    return _Script(ctx.files.get(absolute) if absolute else None, path, path=absolute)
 
 
 def _sql_check(
@@ -295,10 +315,16 @@ _PSQL_VALUES = sql.word_set(
     """c d f h L o p P R T U v F --command --dbname --file --host --log-file --output --port
     --pset --record-separator --table-attr --username --set --variable --field-separator"""
 )
+_PSQL_FLAGS = sql.word_set(
+    """--echo-all --no-align --echo-errors --echo-queries --echo-hidden --html --list
+    --no-readline --single-step --single-line --tuples-only --version --no-password --password
+    --expanded --no-psqlrc --field-separator-zero --record-separator-zero --single-transaction
+    --help --csv --quiet"""
+)
 
 
 def _psql(cmd: SimpleCommand, ctx: Context) -> _Client:
-    words = _read(cmd, cmd.args, _PSQL_VALUES)
+    words = _read(cmd, cmd.args, _PSQL_VALUES, flags=_PSQL_FLAGS)
     target = _Target(_env(cmd, "PGHOST", "PGHOSTADDR"), _env(cmd, "PGDATABASE"))
     option = words.last("d", "--dbname")
     if option is not None:
@@ -387,10 +413,24 @@ _MYSQL_VALUES = sql.word_set(
 )
 
 
+_MYSQL_FLAGS = sql.word_set(
+    """--auto-rehash --skip-auto-rehash --auto-vertical-output --batch --binary-as-hex
+    --binary-mode --column-names --skip-column-names --column-type-info --comments
+    --skip-comments --compress --debug-check --debug-info --force --html --ignore-spaces
+    --line-numbers --skip-line-numbers --local-infile --named-commands --no-auto-rehash --no-beep
+    --no-defaults --one-database --print-defaults --quick --raw --reconnect --skip-reconnect
+    --safe-updates --i-am-a-dummy --show-warnings --sigint-ignore --silent --syslog --table
+    --unbuffered --verbose --version --vertical --xml --help --password --no-login-paths
+    --skip-pager --ssl --skip-ssl --system-command --skip-system-command --no-tee
+    --disable-named-commands --debug --delete --ignore --replace --lock-tables --low-priority
+    --use-threads --fields-terminated-by --lines-terminated-by --columns --local"""
+)
+
+
 def _mysql_words(cmd: SimpleCommand, with_value: frozenset[str] = _MYSQL_VALUES) -> _Words:
     """`-pSECRET` carries its password attached; `-p` alone prompts and takes no value."""
     args = ["-p" if arg.startswith("-p") and not arg.startswith("--") else arg for arg in cmd.args]
-    return _read(cmd, args, with_value)
+    return _read(cmd, args, with_value, flags=_MYSQL_FLAGS)
 
 
 _INIT_COMMAND = re.compile(r"^\s*init[-_]command\s*=\s*(.*?)\s*$", re.MULTILINE | re.IGNORECASE)
@@ -449,15 +489,20 @@ _SQLITE_TWO_VALUES = frozenset(
 )
 
 
+def _sqlite_args(args: Sequence[str]) -> list[str]:
+    """`-lookaside SIZE N` takes two values; fold them into the option, keeping word positions."""
+    out = list(args)
+    for index, arg in enumerate(args):
+        if arg in _SQLITE_TWO_VALUES and index + 2 < len(args):
+            out[index : index + 3] = [f"{arg}={args[index + 1]}", f"{arg}={args[index + 2]}", arg]
+    return out
+
+
 def _embedded_file(syntax: sql.Syntax) -> Callable[[SimpleCommand, Context], _Client]:
     """sqlite3 and duckdb: `PROGRAM [OPTIONS] [FILE] [SQL …]`, options spelled `-name`."""
 
     def judge(cmd: SimpleCommand, ctx: Context) -> _Client:
-        args = list(cmd.args)
-        for index in reversed(range(len(args))):
-            if args[index] in _SQLITE_TWO_VALUES:
-                del args[index : index + 3]
-        words = _read(cmd, args, _SQLITE_VALUES, long_prefix_single_dash=True)
+        words = _read(cmd, _sqlite_args(cmd.args), _SQLITE_VALUES, long_prefix_single_dash=True)
         database = words.positionals[0] if words.positionals else None
         in_memory = database in (None, "", ":memory:") or bool(
             database and (database.startswith("file::memory:") or "mode=memory" in database)
@@ -479,7 +524,7 @@ def _embedded_file(syntax: sql.Syntax) -> Callable[[SimpleCommand, Context], _Cl
         )
         for name, value in words.parsed.options:
             if name.startswith("--A"):
-                client.problems.append("-A (archive mode)")
+                client.scripts.append(_Script(".archive"))
             if value is None:
                 continue
             if name in ("--init", "--f"):
@@ -516,7 +561,8 @@ _CLICKHOUSE_FLAGS = sql.word_set(
 
 
 def _clickhouse_args(args: Sequence[str]) -> list[str]:
-    """Any ClickHouse setting is an option (`--max_threads 4`): glue a lone value to it."""
+    """Any ClickHouse setting is an option (`--max_threads 4`): glue a lone value to it,
+    keeping word positions."""
     out: list[str] = []
     index = 0
     while index < len(args):
@@ -531,7 +577,7 @@ def _clickhouse_args(args: Sequence[str]) -> list[str]:
             and not following.startswith("-")
             and not any(char.isspace() for char in following)
         ):
-            out.append(f"{arg}={following}")
+            out += [f"{arg}={following}", arg]
             index += 2
             continue
         out.append(arg)
@@ -546,7 +592,8 @@ def _clickhouse(cmd: SimpleCommand, ctx: Context) -> _Client | None:
         if not args or args[0] != "client":
             return None
         offset, args = 2, args[1:]
-    words = _read(cmd, _clickhouse_args(args), _CLICKHOUSE_VALUES, offset)
+    known = {name for name in _CLICKHOUSE_VALUES | _CLICKHOUSE_FLAGS if name.startswith("--")}
+    words = _read(cmd, _clickhouse_args(_unabbreviated(args, known)), _CLICKHOUSE_VALUES, offset)
     target = words.target_word(words.last("d", "--database"))
     target = target.merged(words.host_word(words.last("h", "--host")))
     name = "clickhouse client" if offset == 2 else cmd.program
@@ -578,8 +625,14 @@ _CQLSH_VALUES = sql.word_set(
 )
 
 
+_CQLSH_FLAGS = sql.word_set(
+    """--color --no-color --ssl --no_compact --tty --debug --coverage --version --help
+    --disable-history --no-file-io"""
+)
+
+
 def _cqlsh(cmd: SimpleCommand, ctx: Context) -> _Client:
-    words = _read(cmd, cmd.args, _CQLSH_VALUES)
+    words = _read(cmd, cmd.args, _CQLSH_VALUES, flags=_CQLSH_FLAGS)
     host = words.positionals[0] if words.positionals else None
     target = _Target(database=words.last("k", "--keyspace"))
     if host is not None:
@@ -594,16 +647,6 @@ def _cqlsh(cmd: SimpleCommand, ctx: Context) -> _Client:
     client.reads_stdin = not client.scripts
     client.exits_at_once = words.has("--version", "--help", "h")
     return client
-
-
-def _judged(
-    build: Callable[[SimpleCommand, Context], _Client | None],
-) -> Callable[[SimpleCommand, Context], list[Finding]]:
-    def judge(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
-        client = build(cmd, ctx)
-        return [] if client is None else _judge_client(client, ctx)
-
-    return judge
 
 
 # --- redis-cli ------------------------------------------------------------------------------
@@ -679,8 +722,8 @@ def _redis_target(words: _Words) -> _Target:
     return target
 
 
-def _redis_command_effect(command: Sequence[str]) -> tuple[str, str] | None:
-    """(rule, what) for a command that is not a known read."""
+def _redis_command_effect(command: Sequence[str]) -> sql.Effect | None:
+    """What a redis command would do, unless it is a known read."""
     verb = command[0].upper()
     sub = command[1].upper() if len(command) > 1 else ""
     if verb in _REDIS_READ_SUBCOMMANDS:
@@ -691,9 +734,13 @@ def _redis_command_effect(command: Sequence[str]) -> tuple[str, str] | None:
         if verb in _REDIS_READS or (verb == "SORT" and "STORE" not in {w.upper() for w in command}):
             return None
         shown = verb if len(command) < 2 else f"{verb} {command[1]}"
-    rule = "redis-write" if verb in _REDIS_WRITES else "redis-unchecked"
-    suffix = "" if verb in _REDIS_WRITES else ", a command agentsh does not know"
-    return rule, sql.clean(shown, 50) + suffix
+    if verb in _REDIS_WRITES:
+        return sql.Effect("redis-write", f"run {sql.clean(shown, 50)}")
+    return sql.Effect("redis-unchecked", f"run {sql.clean(shown, 50)}", why=_NOT_KNOWN)
+
+
+_NOT_KNOWN = "a command agentsh does not know"
+_REDIS_CLUSTER_READS = frozenset({"check", "info", "help", "backup"})
 
 
 def _redis_lines(text: str) -> list[list[str]] | None:
@@ -709,6 +756,7 @@ def _redis_lines(text: str) -> list[list[str]] | None:
 
 
 def _redis(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
+    """Commands come from the arguments, or one per line on stdin; --cluster and modes aside."""
     words = _read(cmd, cmd.args, _REDIS_VALUES, stop_at_first_positional=True)
     target = _redis_target(words)
     where = target.phrase("the default server")
@@ -723,74 +771,56 @@ def _redis(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
             "dynamic-args",
             f"{name} would run with `{sql.clean(word, 40)}`, which agentsh cannot see",
         )
+    for option, action in (
+        ("--eval", f"run the Lua script {sql.clean(words.last('--eval') or '', 50)}"),
+        ("--pipe", "send raw commands from standard input"),
+        ("--lru-test", "write test keys"),
+    ):
+        if words.has(option):
+            report("redis-write", f"{name} would {action} on {where}")
     command = list(words.positionals)
-    if words.has("--eval"):
-        script = sql.clean(words.last("--eval") or "", 50)
-        report("redis-write", f"{name} would run the Lua script {script} on {where}")
-    if words.has("--pipe"):
-        report("redis-write", f"{name} would send raw commands from standard input to {where}")
-    if words.has("--lru-test"):
-        report("redis-write", f"{name} would write test keys to {where}")
     cluster = words.last("--cluster")
     if cluster is not None:
-        found.extend(_redis_cluster(cmd, cluster, command, report, where))
+        if cluster.lower() == "call" and len(command) > 1:
+            effect = _redis_command_effect(command[1:])
+            if effect is not None:
+                report(effect.rule, _say(name, effect, f"every node of {where}"))
+        elif cluster.lower() not in _REDIS_CLUSTER_READS:
+            report("redis-write", f"{name} would run cluster {sql.clean(cluster, 30)} on {where}")
         return found
-    if command:
-        if words.positional_is_dynamic(0):
-            report(
-                "redis-unchecked",
-                f"{name} would run a command agentsh cannot see ({sql.clean(command[0], 40)}) on {where}",
-            )
-            return found
-        commands = [command]
-    elif words.has(*_REDIS_READ_MODES, "--eval", "--pipe", "--lru-test"):
+    if command and words.positional_is_dynamic(0):
+        shown = sql.clean(command[0], 40)
+        report(
+            "redis-unchecked", f"{name} would run `{shown}` on {where}, which agentsh cannot see"
+        )
         return found
-    else:
+    commands = [command] if command else None
+    if commands is None and not words.has(*_REDIS_READ_MODES, "--eval", "--pipe", "--lru-test"):
+        stdin = _stdin_script(cmd, ctx)
         if cmd.extra_args_unknown:
             report(
                 "dynamic-args",
                 f"{name} would get its command at run time, which agentsh cannot see",
             )
-            return found
-        stdin = _stdin_script(cmd, ctx)
-        if stdin is None:
+        elif stdin is None:
             report("interactive", f"{name} opens an interactive session on {where}")
-            return found
-        parsed = (
-            _redis_lines(stdin.text) if stdin.text is not None and stdin.dynamic is None else None
-        )
-        if parsed is None:
+        elif stdin.text is None or stdin.dynamic is not None:
             report(
                 "redis-unchecked",
                 f"{name} would run commands from {stdin.origin} on {where}, which agentsh cannot see",
             )
-            return found
-        commands = parsed
-    for each in commands:
+        else:
+            commands = _redis_lines(stdin.text)
+            if commands is None:
+                report(
+                    "redis-unchecked",
+                    f"{name} would run commands from {stdin.origin} on {where}, which agentsh cannot parse",
+                )
+    for each in commands or []:
         effect = _redis_command_effect(each)
         if effect is not None:
-            report(effect[0], f"{name} would run {effect[1]} on {where}")
+            report(effect.rule, _say(name, effect, where))
     return found
-
-
-def _redis_cluster(
-    cmd: SimpleCommand,
-    subcommand: str,
-    rest: list[str],
-    report: Callable[[str, str], None],
-    where: str,
-) -> list[Finding]:
-    """`--cluster check|info` read; `call HOST CMD…` runs CMD on every node; the rest reshape the cluster."""
-    verb = subcommand.lower()
-    if verb in ("check", "info", "help", "backup"):
-        return []
-    if verb == "call" and len(rest) > 1:
-        effect = _redis_command_effect(rest[1:])
-        if effect is not None:
-            report(effect[0], f"{cmd.program} would run {effect[1]} on every node of {where}")
-        return []
-    report("redis-write", f"{cmd.program} would run cluster {sql.clean(verb, 30)} on {where}")
-    return []
 
 
 # --- mongosh / mongo ------------------------------------------------------------------------
@@ -826,8 +856,7 @@ _MONGO_WRITES = sql.word_set(
     """drop dropDatabase dropIndex dropIndexes deleteOne deleteMany remove findOneAndDelete
     findOneAndUpdate findOneAndReplace findAndModify updateOne updateMany update replaceOne insert
     insertOne insertMany save bulkWrite initializeOrderedBulkOp initializeUnorderedBulkOp
-    createIndex createIndexes ensureIndex createCollection createView renameCollection runCommand
-    adminCommand createUser dropUser dropAllUsers updateUser changeUserPassword grantRolesToUser
+    createIndex createIndexes ensureIndex createCollection createView renameCollection createUser dropUser dropAllUsers updateUser changeUserPassword grantRolesToUser
     revokeRolesFromUser createRole dropRole dropAllRoles updateRole grantPrivilegesToRole
     revokePrivilegesFromRole grantRolesToRole revokeRolesFromRole shutdownServer fsyncLock
     fsyncUnlock killOp setProfilingLevel setLogLevel mapReduce hideIndex unhideIndex
@@ -853,6 +882,15 @@ _MONGO_READS = sql.word_set(
     toISOString getTimestamp str tojson floor round ceil abs isArray from some every find
     getCollectionInfos listDatabases getSearchIndexes getShardDistribution isCapped
     getShardVersion printjson print"""
+)
+_MONGO_RUN_COMMAND = re.compile(r"""\s*\(\s*(?:\{\s*)?["']?([A-Za-z_$][\w$]*)""")
+_MONGO_READ_COMMANDS = sql.word_set(
+    """listDatabases listCollections listIndexes ping serverStatus buildInfo buildinfo hello
+    isMaster ismaster dbStats dbstats collStats collstats hostInfo getParameter
+    connectionStatus currentOp top replSetGetStatus replSetGetConfig getCmdLineOpts getLog
+    whatsmyuri count distinct find explain dataSize listCommands usersInfo rolesInfo
+    getShardMap listShards balancerStatus lockInfo connPoolStats shardConnPoolStats
+    getDefaultRWConcern"""
 )
 _JS_FUNCTIONS = sql.word_set(
     """print printjson printjsononeline tojson ObjectId ISODate Date NumberLong NumberInt
@@ -916,6 +954,8 @@ def _classify_mongo(text: str) -> tuple[sql.Effect, ...]:
 
     if problem:
         unchecked(f"run JavaScript with {problem}")
+    if "\\" in masked:
+        unchecked("run JavaScript with escapes outside strings")
     if re.search(r"\$(?:out|merge)\b", code):
         write("run an aggregation that writes its results ($out/$merge)")
     dangerous = _JS_DANGEROUS.search(masked)
@@ -923,7 +963,12 @@ def _classify_mongo(text: str) -> tuple[sql.Effect, ...]:
         unchecked(f"run JavaScript that uses {dangerous.group(1)}")
     for match in _JS_MEMBER.finditer(masked):
         name, called = match.group(1), match.group(2)
-        if name in _MONGO_WRITES:
+        if name in ("runCommand", "adminCommand"):
+            command = _MONGO_RUN_COMMAND.match(code, match.end(1))
+            if command is None or command.group(1) not in _MONGO_READ_COMMANDS:
+                shown = command.group(1) if command else "a command"
+                unchecked(f"run {_js_call_chain(code, match.end(1))[:-2]}({sql.clean(shown, 30)})")
+        elif name in _MONGO_WRITES:
             write(f"run {_js_call_chain(code, match.end(1))}")
         elif called and name not in _MONGO_READS:
             unchecked(f"run {_js_call_chain(code, match.end(1))}")
@@ -944,11 +989,9 @@ def _classify_mongo(text: str) -> tuple[sql.Effect, ...]:
 def _mongo_words(cmd: SimpleCommand) -> _Words:
     """`-p`/`--password` prompt when no value follows."""
     args = list(cmd.args)
-    for index in reversed(range(len(args))):
-        if args[index] in ("-p", "--password") and (
-            index + 1 == len(args) or args[index + 1].startswith("-")
-        ):
-            del args[index]
+    for index, arg in enumerate(args):
+        if arg in ("-p", "--password") and (index + 1 == len(args) or args[index + 1][:1] == "-"):
+            args[index] = "--password-prompt"
     return _read(cmd, args, _MONGO_VALUES)
 
 
@@ -998,6 +1041,19 @@ def _mongo_address(words: _Words, value: str | None, dynamic: bool | None) -> _T
 
 # --- admin tools ----------------------------------------------------------------------------
 
+_PG_ADMIN_FLAGS = sql.word_set(
+    """--clean --create --data-only --exit-on-error --list --no-owner --schema-only
+    --no-privileges --no-acl --single-transaction --disable-triggers --enable-row-security
+    --if-exists --no-comments --no-data-for-failed-tables --no-publications --no-security-labels
+    --no-subscriptions --no-table-access-method --no-tablespaces --strict-names
+    --use-set-session-authorization --no-password --password --verbose --version --help --echo
+    --force --interactive --superuser --no-superuser --createdb --no-createdb --createrole
+    --no-createrole --inherit --no-inherit --login --no-login --replication --no-replication
+    --bypassrls --no-bypassrls --pwprompt --full --freeze --analyze --analyze-only
+    --analyze-in-stages --all --dry-run --skip-locked --disable-page-skipping --no-index-cleanup
+    --no-process-toast --no-truncate --missing-stats-only --quiet --statistics-only --no-data
+    --no-schema --no-statistics --with-data --with-schema --with-statistics"""
+)
 _PG_ADMIN_VALUES = sql.word_set(
     """h p U d f F j n N t T L I P S e --host --port --username --dbname --file --format --jobs
     --schema --exclude-schema --table --exclude-table --use-list --index --function --superuser
@@ -1014,244 +1070,150 @@ def _pg_target(cmd: SimpleCommand, words: _Words, database: str | None) -> _Targ
     return target.merged(words.host_word(words.last("h", "--host")))
 
 
+_CREATEUSER_VALUES = _PG_ADMIN_VALUES | sql.word_set(
+    "c --connection-limit g --role --member-of a --with-admin m --with-member --valid-until"
+)
+_PG_RESETWAL_VALUES = sql.word_set("D --pgdata c e l m o O u x --wal-segsize --char-signedness")
+_MONGO_TOOL_VALUES = sql.word_set(
+    """h u p d c --host --port --uri --db --collection --username --password
+    --authenticationDatabase --nsInclude --nsExclude --nsFrom --nsTo --file --type --fields
+    --fieldFile --mode --archive --dir --numParallelCollections --writeConcern --config"""
+)
+_MYSQLADMIN_VALUES = _MYSQL_VALUES | sql.word_set(
+    "c --count i --sleep w --wait O --set-variable --shutdown-timeout"
+)
+_MYSQLADMIN_COMMANDS: dict[str, tuple[bool, bool]] = {
+    # command: (harmful, takes an argument)
+    "create": (False, True), "debug": (False, False), "extended-status": (False, False),
+    "ping": (False, False), "processlist": (False, False), "status": (False, False),
+    "variables": (False, False), "version": (False, False),
+    "drop": (True, True), "kill": (True, True), "password": (True, True),
+    "old-password": (True, True), "flush-hosts": (True, False), "flush-logs": (True, False),
+    "flush-privileges": (True, False), "flush-status": (True, False),
+    "flush-tables": (True, False), "flush-threads": (True, False), "refresh": (True, False),
+    "reload": (True, False), "shutdown": (True, False), "start-replica": (True, False),
+    "start-slave": (True, False), "stop-replica": (True, False), "stop-slave": (True, False),
+}  # fmt: skip
+
+
 def _report_admin(cmd: SimpleCommand, rule: str, message: str, target: _Target) -> list[Finding]:
     return [finding(_rule(rule), cmd, message, target=target.label, grants=target.grants)]
 
 
 def _dropdb(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
-    words = _read(cmd, cmd.args, _PG_ADMIN_VALUES)
+    """dropdb and dropuser: the first positional is what they drop."""
+    words = _read(cmd, cmd.args, _PG_ADMIN_VALUES, flags=_PG_ADMIN_FLAGS)
     if words.has("--help", "?", "V", "--version") or not words.positionals:
         return []
     name = words.positionals[0]
     target = _pg_target(cmd, words, None)
     where = target.phrase("the default server")
     shown = sql.clean(name, 40)
-    if cmd.program == "dropdb":
-        target = target.merged(_Target(database=name))
-        return _report_admin(
-            cmd, "drop-database", f"dropdb would drop the database {shown} on {where}", target
-        )
-    return _report_admin(
-        cmd, "drop-role", f"dropuser would drop the role {shown} on {where}", target
-    )
+    if cmd.program == "dropuser":
+        message = f"dropuser would drop the role {shown} on {where}"
+        return _report_admin(cmd, "drop-role", message, target)
+    message = f"dropdb would drop the database {shown} on {where}"
+    return _report_admin(cmd, "drop-database", message, target.merged(_Target(database=name)))
 
 
 def _createuser(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
     """Creating a role is everyday setup; creating a privileged one needs a human."""
-    words = _read(
-        cmd,
-        cmd.args,
-        _PG_ADMIN_VALUES
-        | {
-            "c",
-            "--connection-limit",
-            "g",
-            "--role",
-            "--member-of",
-            "a",
-            "--with-admin",
-            "m",
-            "--with-member",
-            "--valid-until",
-        },
-    )
-    privileged = words.has("s", "--superuser", "r", "--createrole", "--replication", "--bypassrls")
-    if not privileged:
+    words = _read(cmd, cmd.args, _CREATEUSER_VALUES, flags=_PG_ADMIN_FLAGS)
+    if not words.has("s", "--superuser", "r", "--createrole", "--replication", "--bypassrls"):
         return []
     target = _pg_target(cmd, words, None)
     role = sql.clean(words.positionals[0], 40) if words.positionals else "a role"
-    return _report_admin(
-        cmd,
-        "create-role",
-        f"createuser would create the privileged role {role} on {target.phrase('the default server')}",
-        target,
-    )
+    where = target.phrase("the default server")
+    message = f"createuser would create the privileged role {role} on {where}"
+    return _report_admin(cmd, "create-role", message, target)
 
 
 def _pg_restore(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
     """Without --dbname pg_restore only prints a script; with it, it writes into that database."""
-    words = _read(cmd, cmd.args, _PG_ADMIN_VALUES)
+    words = _read(cmd, cmd.args, _PG_ADMIN_VALUES, flags=_PG_ADMIN_FLAGS)
     database = words.last("d", "--dbname")
     if database is None or words.has("l", "--list", "--help", "?", "V", "--version"):
         return []
     target = _pg_target(cmd, words, database)
-    where = target.phrase("the default database")
     archive = sql.clean(words.positionals[0], 40) if words.positionals else "standard input"
-    if words.has("c", "--clean") and words.has("C", "--create"):
-        how = ", dropping and recreating the database first"
-    elif words.has("c", "--clean"):
+    how = ""
+    if words.has("c", "--clean"):
         how = ", dropping existing objects first"
-    else:
-        how = ""
-    return _report_admin(
-        cmd, "restore", f"pg_restore would restore {archive} into {where}{how}", target
+        if words.has("C", "--create"):
+            how = ", dropping and recreating the database first"
+    message = (
+        f"pg_restore would restore {archive} into {target.phrase('the default database')}{how}"
     )
+    return _report_admin(cmd, "restore", message, target)
 
 
 def _pg_resetwal(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
-    words = _read(
-        cmd,
-        cmd.args,
-        {
-            "D",
-            "--pgdata",
-            "c",
-            "e",
-            "l",
-            "m",
-            "o",
-            "O",
-            "u",
-            "x",
-            "--wal-segsize",
-            "--char-signedness",
-        },
-    )
+    words = _read(cmd, cmd.args, _PG_RESETWAL_VALUES, flags=_PG_ADMIN_FLAGS)
     if words.has("n", "--dry-run", "--help", "?", "V", "--version"):
         return []
     data = words.last("D", "--pgdata") or (words.positionals[0] if words.positionals else "$PGDATA")
     shown = sql.clean(data, 50)
-    return [
-        finding(
-            _rule("reset-wal"),
-            cmd,
-            f"{cmd.program} would reset the write-ahead log of {shown}, which can lose committed data",
-            target=shown,
-        )
-    ]
+    message = (
+        f"{cmd.program} would reset the write-ahead log of {shown}, which can lose committed data"
+    )
+    return [finding(_rule("reset-wal"), cmd, message, target=shown)]
 
 
 def _vacuumdb(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
-    words = _read(cmd, cmd.args, _PG_ADMIN_VALUES)
+    words = _read(cmd, cmd.args, _PG_ADMIN_VALUES, flags=_PG_ADMIN_FLAGS)
     if not words.has("f", "--full"):
         return []
     database = words.last("d", "--dbname") or (words.positionals[0] if words.positionals else None)
     target = _pg_target(cmd, words, database)
-    where = (
-        "every database on the server"
-        if words.has("a", "--all")
-        else target.phrase("the default database")
-    )
-    return _report_admin(
-        cmd,
-        "vacuum-full",
-        f"vacuumdb would rewrite and lock tables (VACUUM FULL) on {where}",
-        target,
-    )
-
-
-_MYSQLADMIN_READS = (
-    "status",
-    "extended-status",
-    "processlist",
-    "variables",
-    "version",
-    "ping",
-    "create",
-    "debug",
-)
-_MYSQLADMIN_VALUES = _MYSQL_VALUES | {
-    "c",
-    "--count",
-    "i",
-    "--sleep",
-    "w",
-    "--wait",
-    "O",
-    "--set-variable",
-    "--shutdown-timeout",
-}
+    where = target.phrase("the default database")
+    if words.has("a", "--all"):
+        where = "every database on the server"
+    message = f"vacuumdb would rewrite and lock tables (VACUUM FULL) on {where}"
+    return _report_admin(cmd, "vacuum-full", message, target)
 
 
 def _mysqladmin(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
-    """mysqladmin accepts any unambiguous prefix of a command (`proc` for processlist)."""
+    """Each positional is a command; mysqladmin accepts any unambiguous prefix (`proc`)."""
     words = _mysql_words(cmd, _MYSQLADMIN_VALUES)
     target = words.host_word(words.last("h", "--host")).merged(_Target(_env(cmd, "MYSQL_HOST")))
     where = target.phrase("the default server")
     found: list[Finding] = []
     positionals = list(words.positionals)
-    index = 0
-    while index < len(positionals):
-        word = positionals[index].lower()
-        index += 1
-        if words.positional_is_dynamic(index - 1):
+    position = 0
+    while position < len(positionals):
+        word, dynamic = positionals[position].lower(), words.positional_is_dynamic(position)
+        position += 1
+        names = [name for name in _MYSQLADMIN_COMMANDS if name.startswith(word)]
+        if word in _MYSQLADMIN_COMMANDS:
+            names = [word]
+        takes_argument = any(_MYSQLADMIN_COMMANDS[name][1] for name in names)
+        argument = positionals[position] if takes_argument and position < len(positionals) else ""
+        position += takes_argument
+        if names and not dynamic and not any(_MYSQLADMIN_COMMANDS[name][0] for name in names):
+            continue
+        shown = sql.clean(names[0] if len(names) == 1 else word, 30)
+        if dynamic or not names:
+            message = f"{cmd.program} would run `{shown}`, which agentsh cannot check"
+            found += _report_admin(cmd, "admin-command", message, target)
+        elif shown == "drop":
+            dropped = target.merged(_Target(database=argument))
+            message = f"{cmd.program} would drop the database {sql.clean(argument, 40)} on {where}"
+            found += _report_admin(cmd, "drop-database", message, dropped)
+        else:
             found += _report_admin(
-                cmd,
-                "dynamic-args",
-                f"{cmd.program} would run `{sql.clean(word, 40)}`, which agentsh cannot see",
-                target,
+                cmd, "admin-command", f"{cmd.program} would run {shown} on {where}", target
             )
-            continue
-        if word in ("create", "drop", "kill", "password", "old-password", "debug"):
-            argument = positionals[index] if index < len(positionals) else ""
-            index += 1
-            if word == "drop":
-                dropped = target.merged(_Target(database=argument))
-                found += _report_admin(
-                    cmd,
-                    "drop-database",
-                    f"{cmd.program} would drop the database {sql.clean(argument, 40)} on {where}",
-                    dropped,
-                )
-                continue
-            if word in ("create", "debug"):
-                continue
-        elif any(command.startswith(word) for command in _MYSQLADMIN_READS) and word not in (
-            "c",
-            "cr",
-        ):
-            continue
-        found += _report_admin(
-            cmd,
-            "admin-command",
-            f"{cmd.program} would run {sql.clean(word, 30)} on {where}",
-            target,
-        )
     return found
 
 
 def _bulk_loader(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
     """mongorestore, mongoimport, mysqlimport: they all write into a database."""
-    program = cmd.program
-    if program.startswith("mongo"):
-        words = _read(
-            cmd,
-            cmd.args,
-            {
-                "h",
-                "u",
-                "p",
-                "d",
-                "c",
-                "--host",
-                "--port",
-                "--uri",
-                "--db",
-                "--collection",
-                "--username",
-                "--password",
-                "--authenticationDatabase",
-                "--nsInclude",
-                "--nsExclude",
-                "--nsFrom",
-                "--nsTo",
-                "--file",
-                "--type",
-                "--fields",
-                "--fieldFile",
-                "--mode",
-                "--archive",
-                "--dir",
-                "--numParallelCollections",
-                "--writeConcern",
-                "--config",
-            },
-        )
+    if cmd.program.startswith("mongo"):
+        words = _read(cmd, cmd.args, _MONGO_TOOL_VALUES)
         if words.has("--dryRun", "--help", "--version"):
             return []
-        target = words.target_word(words.last("--uri")).merged(
-            words.host_word(words.last("h", "--host"))
-        )
+        target = words.target_word(words.last("--uri"))
+        target = target.merged(words.host_word(words.last("h", "--host")))
         target = target.merged(_Target(database=words.last("d", "--db")))
         emptied = words.has("--drop")
     else:
@@ -1262,72 +1224,57 @@ def _bulk_loader(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
         if words.positionals:
             target = target.merged(words.target_word(words.positionals[0]))
         emptied = words.has("d", "--delete")
-    where = target.phrase("the default database")
     how = ", emptying what it replaces first" if emptied else ""
-    return _report_admin(cmd, "restore", f"{program} would load data into {where}{how}", target)
+    message = f"{cmd.program} would load data into {target.phrase('the default database')}{how}"
+    return _report_admin(cmd, "restore", message, target)
 
 
-def _interactive_only(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
-    """pgcli, mycli, litecli: full-screen clients; mycli/litecli can take -e SQL."""
-    syntax: sql.Syntax = {"pgcli": "psql", "mycli": "mysql", "litecli": "sqlite"}[cmd.program]  # type: ignore[assignment]
-    words = _read(
-        cmd,
-        cmd.args,
-        {
-            "e",
-            "--execute",
-            "h",
-            "--host",
-            "p",
-            "--port",
-            "u",
-            "U",
-            "--user",
-            "--username",
-            "d",
-            "D",
-            "--dbname",
-            "--database",
-            "--prompt",
-            "--auto-vertical-output",
-            "--less-chatty",
-            "-W",
-        },
-    )
-    database = words.last("d", "D", "--dbname", "--database") or (
-        words.positionals[0] if words.positionals else None
-    )
+_FULL_SCREEN: dict[str, sql.Syntax] = {"pgcli": "psql", "mycli": "mysql", "litecli": "sqlite"}
+_FULL_SCREEN_VALUES = sql.word_set(
+    """e --execute h --host p --port u U --user --username d D --dbname --database --prompt
+    --auto-vertical-output --less-chatty"""
+)
+
+
+def _full_screen(cmd: SimpleCommand, ctx: Context) -> _Client:
+    """pgcli, mycli, litecli: interactive clients; mycli and litecli also take -e SQL."""
+    words = _read(cmd, cmd.args, _FULL_SCREEN_VALUES)
+    database = words.last("d", "D", "--dbname", "--database")
+    if database is None and words.positionals:
+        database = words.positionals[0]
     target = words.target_word(database).merged(words.host_word(words.last("h", "--host")))
+    check = _sql_check(_FULL_SCREEN[cmd.program])
     client = _Client(
-        cmd,
-        cmd.program,
-        _sql_check(syntax),
-        target,
-        "the default database",
-        problems=words.problems,
+        cmd, cmd.program, check, target, "the default database", problems=words.problems
     )
     if cmd.program != "pgcli":
         client.scripts = [_inline(words, value) for value in words.values("e", "--execute")]
+    client.reads_stdin = not client.scripts
     client.exits_at_once = words.has("--help", "--version", "V", "l", "--list")
-    return _judge_client(client, ctx)
+    return client
 
 
 # --- registry -------------------------------------------------------------------------------
 
-_HANDLERS: dict[str, Callable[[SimpleCommand, Context], list[Finding]]] = {
-    "psql": _judged(_psql),
-    "mysql": _judged(_mysql),
-    "mariadb": _judged(_mysql),
-    "sqlite3": _judged(_embedded_file("sqlite")),
-    "duckdb": _judged(_embedded_file("duckdb")),
-    "clickhouse-client": _judged(_clickhouse),
-    "clickhouse": _judged(_clickhouse),
-    "cqlsh": _judged(_cqlsh),
+_CLIENTS: dict[str, Callable[[SimpleCommand, Context], _Client | None]] = {
+    "psql": _psql,
+    "mysql": _mysql,
+    "mariadb": _mysql,
+    "sqlite3": _embedded_file("sqlite"),
+    "duckdb": _embedded_file("duckdb"),
+    "clickhouse-client": _clickhouse,
+    "clickhouse": _clickhouse,
+    "cqlsh": _cqlsh,
+    "mongosh": _mongo,
+    "mongo": _mongo,
+    "pgcli": _full_screen,
+    "mycli": _full_screen,
+    "litecli": _full_screen,
+}
+_TOOLS: dict[str, Callable[[SimpleCommand, Context], list[Finding]]] = {
     "redis-cli": _redis,
     "valkey-cli": _redis,
     "keydb-cli": _redis,
-    "mongosh": _judged(_mongo),
-    "mongo": _judged(_mongo),
     "dropdb": _dropdb,
     "dropuser": _dropdb,
     "createuser": _createuser,
@@ -1341,51 +1288,24 @@ _HANDLERS: dict[str, Callable[[SimpleCommand, Context], list[Finding]]] = {
     "mongoimport": _bulk_loader,
     "mysqlimport": _bulk_loader,
     "mariadb-import": _bulk_loader,
-    "pgcli": _interactive_only,
-    "mycli": _interactive_only,
-    "litecli": _interactive_only,
 }
 
-PROGRAMS: frozenset[str] = frozenset(_HANDLERS)
+PROGRAMS: frozenset[str] = frozenset(_CLIENTS) | frozenset(_TOOLS)
 
 
 def classify(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
-    handler = _HANDLERS.get(cmd.program)
-    return handler(cmd, ctx) if handler is not None else []
-
-
-_SCRIPT_FILES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
-    "psql": (_PSQL_VALUES, ("f", "--file")),
-    "mysql": (_MYSQL_VALUES, ("--defaults-file", "--defaults-extra-file")),
-    "mariadb": (_MYSQL_VALUES, ("--defaults-file", "--defaults-extra-file")),
-    "sqlite3": (_SQLITE_VALUES, ("--init",)),
-    "duckdb": (_SQLITE_VALUES, ("--init", "--f")),
-    "clickhouse-client": (_CLICKHOUSE_VALUES, ("--queries-file",)),
-    "clickhouse": (_CLICKHOUSE_VALUES, ("--queries-file",)),
-    "cqlsh": (_CQLSH_VALUES, ("f", "--file")),
-    "mongosh": (_MONGO_VALUES, ("f", "--file")),
-    "mongo": (_MONGO_VALUES, ("f", "--file")),
-}
+    build = _CLIENTS.get(cmd.program)
+    if build is not None:
+        client = build(cmd, ctx)
+        return [] if client is None else _judge_client(client, ctx)
+    judge = _TOOLS.get(cmd.program)
+    return judge(cmd, ctx) if judge is not None else []
 
 
 def wanted_files(cmd: SimpleCommand, ctx: Context) -> list[str]:
-    """Script files these clients would run, for the caller to read into `Context.files`."""
-    if cmd.program not in _SCRIPT_FILES or cmd.remote:
+    """Script files a client would run whose text is not in `ctx.files` yet."""
+    build = _CLIENTS.get(cmd.program)
+    client = build(cmd, ctx) if build is not None and not cmd.remote else None
+    if client is None:
         return []
-    with_value, options = _SCRIPT_FILES[cmd.program]
-    single_dash = cmd.program in ("sqlite3", "duckdb")
-    words = _read(cmd, cmd.args, with_value, long_prefix_single_dash=single_dash)
-    paths = [
-        v for v in words.values(*options) if v not in _STDIN_PATHS and not words.value_is_dynamic(v)
-    ]
-    rc_file = _env(cmd, "PSQLRC") if cmd.program == "psql" else None
-    if rc_file and "$" not in rc_file:
-        paths.append(rc_file)
-    if cmd.program in ("mongosh", "mongo"):
-        paths += [
-            path
-            for position, path in enumerate(words.positionals)
-            if path.endswith((".js", ".mjs", ".cjs")) and not words.positional_is_dynamic(position)
-        ]
-    resolved = (resolve(ctx, path) for path in paths)
-    return [path for path in resolved if path and path not in ctx.files]
+    return [script.path for script in client.scripts if script.path and script.text is None]

@@ -20,15 +20,15 @@ more files, so callers can repeat until the list is empty.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from types import MappingProxyType, ModuleType
-from typing import NamedTuple
 
 from agentsh.policy.model import Context, Decision, Finding, SimpleCommand, Stdin, Verdict
-from agentsh.policy.parse import Write, parse, resolve
+from agentsh.policy.parse import Write, parse
 from agentsh.policy.unwrap import SHELLS, display, is_interpreter, unwrap
+from agentsh.records import record, replace
 
 MAX_DEPTH = 8
 """Wrapper and re-parse levels followed before giving up (`engine.too-deep`)."""
@@ -37,6 +37,7 @@ FAMILY_MODULES = (
     "fs", "git", "databases", "http", "interpreters", "paas", "cloud", "infra", "packages",
     "system",
 )  # fmt: skip
+"""Every family module; `agentsh.policy.index` is generated from them."""
 
 _INHERIT = Stdin("inherit")
 _HARMLESS_DEVICES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero"})
@@ -59,14 +60,12 @@ _CODE_VARIABLES = frozenset(
 """Variables whose value a shell or tool later runs as a command line."""
 _PROMPT_VARIABLES = frozenset({"PS0", "PS1", "PS2", "PS3", "PS4"})
 """Expanded like a string (their `$(…)` run), not run as a command line."""
+_PROMPT_END = "AGENTSH_PROMPT_END"
 _SOURCED_VARIABLES = frozenset({"BASH_ENV", "ENV"})
 """Variables naming a file a starting shell sources."""
-_FILE_OPTIONS: Mapping[str, tuple[str, ...]] = {"psql": ("-f", "--file")}
-"""Options naming a file whose text the family rules read (also via a family's own
-`wanted_files(cmd, ctx)` hook, when it defines one)."""
 
 
-@dataclass(frozen=True)
+@record
 class ProfileRule:
     """A rule written in a YAML profile.
 
@@ -88,7 +87,8 @@ _NO_PACKAGES: Mapping[str, str] = MappingProxyType({})
 Classifier = Callable[[SimpleCommand, Context], list[Finding]]
 
 
-class Family(NamedTuple):
+@record
+class Family:
     """One tool-family module, as the engine calls it."""
 
     name: str
@@ -130,27 +130,62 @@ class Registry:
         return self._owners.get(program, ())
 
 
-_DEFAULT_REGISTRY: Registry | None = None
+class LazyRegistry(Registry):
+    """agentsh's own families, imported only when a command uses one of their programs.
+
+    Which family owns which program comes from `agentsh.policy.index`, so a
+    line like `ls | head` loads no family at all. A family that fails to
+    import turns every command it owns into a confirm.
+    """
+
+    def __init__(self, programs: Mapping[str, tuple[str, ...]], npm: Mapping[str, str]) -> None:
+        super().__init__()
+        self._index = programs
+        self.npm_packages = npm
+        self._loaded: dict[str, Family] = {}
+
+    def owners(self, program: str) -> tuple[Family, ...]:
+        return tuple(self.family(name) for name in self._index.get(program, ()))
+
+    def family(self, name: str) -> Family:
+        found = self._loaded.get(name)
+        if found is None:
+            try:
+                found = Family.from_module(importlib.import_module(f"agentsh.policy.{name}"))
+            except Exception as error:
+                found = _broken_family(name, error)
+            self._loaded[name] = found
+        return found
+
+    @property
+    def loaded(self) -> tuple[str, ...]:
+        return tuple(self._loaded)
 
 
-def default_registry() -> Registry:
-    """The registry of agentsh's own family modules (imported on first use)."""
+def _broken_family(name: str, error: Exception) -> Family:
+    problem = f"{type(error).__name__}: {error}"
+
+    def classify(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
+        raise RuntimeError(f"the {name} rules could not be loaded ({problem})")
+
+    return Family(name, frozenset(), classify)
+
+
+_DEFAULT_REGISTRY: LazyRegistry | None = None
+
+
+def default_registry() -> LazyRegistry:
+    """The registry of agentsh's own family modules (each imported on first use)."""
     global _DEFAULT_REGISTRY
     if _DEFAULT_REGISTRY is None:
-        families: list[Family] = []
-        broken: list[str] = []
-        for name in FAMILY_MODULES:
-            try:
-                families.append(
-                    Family.from_module(importlib.import_module(f"agentsh.policy.{name}"))
-                )
-            except Exception as error:
-                broken.append(f"{name} ({type(error).__name__}: {error})")
-        _DEFAULT_REGISTRY = Registry(families, broken)
+        from agentsh.policy import index
+
+        _DEFAULT_REGISTRY = LazyRegistry(index.PROGRAMS, index.NPM_PACKAGES)
     return _DEFAULT_REGISTRY
 
 
-class Analysis(NamedTuple):
+@record
+class Analysis:
     """Everything one line gave: for `decide()`, `wanted_files()` and tests."""
 
     findings: list[Finding]
@@ -287,7 +322,6 @@ class _Analyser:
         self.add(*_apply_rules(self.rules, cmd, found))
         if stdin_files and (owners or cmd.program in SHELLS or is_interpreter(cmd.program)):
             self.want(stdin_files)
-        self.want(_file_options(cmd, ctx))
         step = unwrap(cmd, ctx, self.registry.npm_packages)
         if step is None:
             return
@@ -320,7 +354,14 @@ class _Analyser:
                 continue
             if name in _CODE_VARIABLES:
                 self._variables.add((name, value))
-                code = f": {value}" if name in _PROMPT_VARIABLES else value
+                code = value
+                if name in _PROMPT_VARIABLES:  # expanded like a here-doc body, not run
+                    if "$(" not in value and "`" not in value:
+                        continue
+                    literal = re.sub(r"\$(?![({\w`@*#?!$-])", r"\\$", value)
+                    code = f": <<{_PROMPT_END}\n{literal}\n{_PROMPT_END}"
+                elif name in ("LESSOPEN", "LESSCLOSE"):
+                    code = value.lstrip("|-").replace("%s", "file")
                 self.text(code, ctx, depth + 1, via=(*via, (f"{name}={value}",)), remote=remote)
             elif name in _SOURCED_VARIABLES:
                 self._variables.add((name, value))
@@ -423,26 +464,6 @@ def _unknown_program(cmd: SimpleCommand) -> Finding | None:
         f"agentsh cannot see which program runs: `{program}` {why}"
         + (f" (on {cmd.remote})" if cmd.remote else ""),
     )
-
-
-def _file_options(cmd: SimpleCommand, ctx: Context) -> list[str]:
-    options = _FILE_OPTIONS.get(cmd.program)
-    if not options:
-        return []
-    paths: list[str] = []
-    for index, word in enumerate(cmd.argv):
-        name, equals, value = word.partition("=")
-        if equals and name in options:
-            target = value
-        elif word in options and index + 1 < len(cmd.argv) and cmd.is_static(index + 1):
-            target = cmd.argv[index + 1]
-        else:
-            continue
-        if cmd.is_static(index) and not cmd.remote:
-            path = resolve(ctx, target)
-            if path:
-                paths.append(path)
-    return paths
 
 
 # --- redirections --------------------------------------------------------------------

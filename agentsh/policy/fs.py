@@ -26,10 +26,10 @@ import posixpath
 import re
 import shlex
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 from agentsh.policy.argv import ParsedArgs, parse
 from agentsh.policy.model import Context, Decision, Finding, SimpleCommand, finding
+from agentsh.records import record
 
 # --------------------------------------------------------------------------- tables
 
@@ -99,7 +99,7 @@ class Place(enum.Enum):
     DYNAMIC = "dynamic"
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     word: str
     path: str
@@ -225,13 +225,13 @@ def _targets(cmd: SimpleCommand, ctx: Context, parsed: ParsedArgs, skip: int = 0
 # --------------------------------------------------------------------------- find expressions
 
 
-@dataclass(frozen=True)
+@record
 class _Primary:
     name: str
     args: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class _Op:
     kind: str  # "and", "or", "not", "list"
     children: tuple[_Primary | _Op, ...]
@@ -403,7 +403,7 @@ def _prints_names(primary: _Primary) -> bool:
     return primary.name in _FIND_OUTPUT
 
 
-@dataclass(frozen=True)
+@record
 class _FindJudgement:
     decision: Decision
     rule: str
@@ -819,7 +819,7 @@ def _classify_permissions(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
 # --------------------------------------------------------------------------- disks
 
 
-@dataclass(frozen=True)
+@record
 class _DiskTool:
     value_options: frozenset[str] = frozenset()
     read_only_options: frozenset[str] = frozenset()

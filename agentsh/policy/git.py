@@ -20,10 +20,10 @@ import posixpath
 import re
 import shlex
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from agentsh.policy.argv import ParsedArgs, parse
 from agentsh.policy.model import Context, Decision, Finding, SimpleCommand, finding
+from agentsh.records import field, record
 
 # --------------------------------------------------------------------------- tables
 
@@ -90,7 +90,7 @@ _CONFIG_ENV_KEY_RE = re.compile(r"^GIT_CONFIG_KEY_(\d+)$")
 # --------------------------------------------------------------------------- the parsed command
 
 
-@dataclass
+@record(frozen=False)
 class GitCall:
     """A git command line with the global options taken apart."""
 
@@ -228,7 +228,7 @@ def _hidden_program_findings(cmd: SimpleCommand, call: GitCall) -> list[Finding]
 _Check = Callable[[SimpleCommand, GitCall, ParsedArgs], list[Finding]]
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     """How to read one subcommand: which options take a value, and what to check."""
 

@@ -20,10 +20,10 @@ import json
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 
 from agentsh.policy.argv import ParsedArgs, parse
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
+from agentsh.records import field, record, replace
 
 PROGRAMS: frozenset[str] = frozenset({"curl", "wget", "http", "https", "xh", "xhs", "gh"})
 
@@ -180,7 +180,7 @@ _GH_SUBCOMMAND_WITH_VALUE = frozenset("Reoaqt") | frozenset(
 # --- the request model ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class _Target:
     text: str
     host: str | None
@@ -190,14 +190,14 @@ class _Target:
     credentials: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class _Body:
     text: str | None
     """None when agentsh cannot see it (a file it was not given, a dynamic word)."""
     source: str
 
 
-@dataclass
+@record(frozen=False)
 class _Request:
     tool: str
     method: str | None
@@ -898,7 +898,7 @@ def _gh_target(endpoint: str, dynamic: bool, parsed: ParsedArgs, cmd: SimpleComm
     return _Target(endpoint, base.partition("/")[0].lower(), label)
 
 
-@dataclass(frozen=True)
+@record
 class _GhField:
     item: str
     """key=value as given to -f/-F."""

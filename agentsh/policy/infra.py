@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 
 from agentsh.policy.argv import ParsedArgs, parse
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
+from agentsh.records import record
 
 # ---------------------------------------------------------------- shared helpers
 
 
-@dataclass(frozen=True)
+@record
 class _Call:
     """One tool invocation: the tool's name in messages and the words after that name."""
 
@@ -50,7 +50,7 @@ class _Call:
         return [finding(f"infra.{rule}", self.cmd, message, target=target)]
 
 
-@dataclass(frozen=True)
+@record
 class _Verb:
     """A verb with everything around it, as the per-verb rules see it."""
 
@@ -594,7 +594,7 @@ _SHELLS = frozenset({"sh", "bash", "zsh", "ash", "dash", "fish", "ksh", "csh", "
 _NAMESPACE_KINDS = frozenset({"namespace", "namespaces", "ns", "project", "projects"})
 
 
-@dataclass(frozen=True)
+@record
 class _Objects:
     """The Kubernetes objects a verb acts on, as the confirm prompt names them."""
 

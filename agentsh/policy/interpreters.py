@@ -23,10 +23,10 @@ import posixpath
 import re
 import shlex
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 
 from agentsh.policy.http import is_loopback
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
+from agentsh.records import field, record
 
 _PYTHONS = {"python", "python2", "python3", "pypy", "pypy3"} | {
     f"python{major}.{minor}"
@@ -42,7 +42,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _MAX_NESTING = 3
 
 
-@dataclass(frozen=True)
+@record
 class _Code:
     """One piece of code a command runs; `text` is None when it is only known at run time."""
 
@@ -52,7 +52,7 @@ class _Code:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class _Effect:
     rule: str
     phrase: str
@@ -60,7 +60,7 @@ class _Effect:
     target: str | None = None
 
 
-@dataclass
+@record(frozen=False)
 class _Scan:
     lines: list[str] = field(default_factory=list)
     effects: list[_Effect] = field(default_factory=list)
@@ -784,7 +784,7 @@ _URL = re.compile(r"https?://[^\s'\"`)]+")
 _BRACKETS = {"(": ")", "[": "]", "{": "}", "<": ">"}
 
 
-@dataclass(frozen=True)
+@record
 class _Rules:
     """How one language spells the things that matter, as regexes over its source."""
 

@@ -8,9 +8,15 @@ from the world and hands it over in a `Context`.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+
+from agentsh.records import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Literal
+
+    StdinKind = Literal["inherit", "pipe", "heredoc", "herestring", "file"]
 
 
 class Decision(enum.IntEnum):
@@ -24,10 +30,7 @@ class Decision(enum.IntEnum):
         return self.name.lower()
 
 
-StdinKind = Literal["inherit", "pipe", "heredoc", "herestring", "file"]
-
-
-@dataclass(frozen=True)
+@record
 class Stdin:
     """Where a simple command's standard input comes from.
 
@@ -45,7 +48,7 @@ class Stdin:
     else than `text` shows, and a shell reading it may run injected code."""
 
 
-@dataclass(frozen=True)
+@record
 class SimpleCommand:
     """One simple command after quote removal and wrapper unwrapping.
 
@@ -89,7 +92,7 @@ class SimpleCommand:
         return cls(argv=tuple(argv), **kwargs)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
+@record
 class Context:
     """What the rules may know about the world, read by the caller beforehand."""
 
@@ -102,7 +105,7 @@ class Context:
     """Absolute path -> text, for files a command reads (`psql -f x.sql`, `source env.sh`)."""
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     """One reason a command is not simply allowed.
 
@@ -119,7 +122,7 @@ class Finding:
     """Hosts (or env names) an approved run of this command may be given."""
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     decision: Decision
     findings: tuple[Finding, ...] = ()

@@ -18,10 +18,10 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
+from agentsh.records import field, record
 
 
 class Kind(enum.Enum):
@@ -39,7 +39,7 @@ class Kind(enum.Enum):
     """A verb not known to be read-only, or one that cannot be seen statically."""
 
 
-@dataclass(frozen=True)
+@record
 class Action:
     """How one non-read verb is described, and when it is harmless after all.
 
@@ -76,7 +76,7 @@ SECRETS = partial(Action, Kind.SECRETS)
 EXEC = partial(Action, Kind.EXEC)
 
 
-@dataclass(frozen=True)
+@record
 class Scope:
     """A resource the platform acts on implicitly (`--service api`, else the linked one)."""
 
@@ -85,7 +85,7 @@ class Scope:
     default: str
 
 
-@dataclass(frozen=True)
+@record
 class Platform:
     name: str
     programs: tuple[str, ...]
@@ -163,7 +163,7 @@ _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 # ---------------------------------------------------------------------------
 
 
-@dataclass
+@record(frozen=False)
 class _Line:
     positionals: list[tuple[int, str]] = field(default_factory=list)
     options: list[tuple[int, str, str | None]] = field(default_factory=list)
@@ -270,7 +270,7 @@ def _singular(word: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class _Outcome:
     kind: Kind
     message: str
@@ -456,7 +456,7 @@ def _describe(
     return _Outcome(action.kind, message, _redact(target) if target else None)
 
 
-@dataclass(frozen=True)
+@record
 class _Named:
     text: str
     option: str | None = None

@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from agentsh.policy.argv import ParsedArgs, parse
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
+from agentsh.records import field, record
 
 _PUBLISH = "publish"
 _UNPUBLISH = "unpublish"
 _REGISTRY_WRITE = "registry-write"
 
 
-@dataclass(frozen=True)
+@record
 class _Write:
     """A verb that writes to a registry.
 
@@ -40,7 +40,7 @@ class _Write:
     read_subverbs: frozenset[str] | None = None
 
 
-@dataclass(frozen=True)
+@record
 class _Tool:
     """A CLI whose first positional is the verb (`npm publish`, `twine upload`)."""
 

@@ -14,10 +14,9 @@ the engine does both, feeding re-parsed code back through `parse()`.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
-from dataclasses import replace
-from typing import TYPE_CHECKING, NamedTuple
 
 from agentsh.policy.model import Context, Decision, Finding, SimpleCommand, Stdin
 from agentsh.policy.words import (
@@ -30,8 +29,12 @@ from agentsh.policy.words import (
     unescape_heredoc,
     unescape_unquoted,
 )
+from agentsh.records import record, replace
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from tree_sitter import Node, Parser
 
 UNKNOWN_CWD = "/nonexistent-cwd"
@@ -63,9 +66,15 @@ _CD_OPTIONS = frozenset({"-L", "-P", "-e", "-@"})
 _PRINTF_DIRECTIVE = r"(%.)"
 _LINE_CONTINUATIONS = (b"\\\n", b"\\\r\n")
 _INHERIT = Stdin("inherit")
+_ASCII_STANDIN = bytes.maketrans(bytes(range(0x80, 0x100)), b"x" * 0x80)
+"""tree-sitter-bash 0.25 can crash (SIGSEGV) on some non-ASCII input, e.g. `{`
+followed by U+E0000. Bash treats every non-ASCII byte as an ordinary word
+character, so the tree is built from a copy where each such byte is an `x`:
+same byte offsets, same structure; words are still read from the real bytes."""
 
 
-class ParsedCommand(NamedTuple):
+@record
+class ParsedCommand:
     """A simple command as written (wrappers not yet unwrapped), in its context."""
 
     cmd: SimpleCommand
@@ -74,7 +83,8 @@ class ParsedCommand(NamedTuple):
     """Absolute paths whose text would make `cmd.stdin.text` known (`< f`, `cat f |`)."""
 
 
-class Write(NamedTuple):
+@record
+class Write:
     """An output redirection (`> target`, `>> target`, `&> target` …)."""
 
     target: str
@@ -85,7 +95,8 @@ class Write(NamedTuple):
     command: str
 
 
-class ParseResult(NamedTuple):
+@record
+class ParseResult:
     commands: tuple[ParsedCommand, ...]
     writes: tuple[Write, ...]
     findings: tuple[Finding, ...]
@@ -95,12 +106,14 @@ class ParseResult(NamedTuple):
     value is code (`PROMPT_COMMAND`, `GIT_SSH_COMMAND` …)."""
 
 
-class _Input(NamedTuple):
+@record
+class _Input:
     stdin: Stdin
     files: tuple[str, ...] = ()
 
 
-class _Output(NamedTuple):
+@record
+class _Output:
     """What a command writes to its standard output, when statically known."""
 
     text: str | None
@@ -114,39 +127,44 @@ _PARSER: Parser | None = None
 def _parser() -> Parser:
     global _PARSER
     if _PARSER is None:
-        from tree_sitter import Language, Parser
-
-        _PARSER = Parser(Language(_bash_language()))
+        runtime = _compiled_module("tree_sitter", "tree_sitter")
+        grammar = _compiled_module("tree_sitter_bash", "tree_sitter_bash")
+        _PARSER = runtime.Parser(runtime.Language(grammar.language()))
     return _PARSER
 
 
-def _bash_language() -> object:
-    """The compiled bash grammar.
+def _compiled_module(package: str, fallback: str) -> Any:
+    """The `_binding` extension of `package`, loaded without running the package's __init__.
 
-    `import tree_sitter_bash` spends ~13 ms in importlib.resources for query files
-    we never use, so the `_binding` extension is loaded directly, falling back to
-    the normal import if the package layout ever changes.
+    `tree_sitter/__init__.py` imports `typing` for one Protocol and
+    `tree_sitter_bash/__init__.py` walks `importlib.resources` for query files
+    we never use: together about 15 ms on every command. Both only re-export
+    what the compiled `_binding` module provides, so it is loaded directly;
+    if the package layout ever changes, the normal import is used instead.
     """
-    import importlib.machinery
-    import importlib.util
+    import sys
+    from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader, ModuleSpec
 
-    try:
-        package = importlib.util.find_spec("tree_sitter_bash")
-        for location in (package.submodule_search_locations or []) if package else []:
-            finder = importlib.machinery.FileFinder(
-                location,
-                (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
-            )
-            spec = finder.find_spec("tree_sitter_bash._binding")
-            if spec is not None and spec.loader is not None:
-                module = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(module)
-                return module.language()
-    except (ImportError, OSError, AttributeError):
-        pass
-    import tree_sitter_bash
+    name = f"{package}._binding"
+    if name in sys.modules:
+        return sys.modules[name]
+    for folder in sys.path:
+        directory = os.path.join(folder or ".", package)
+        for suffix in EXTENSION_SUFFIXES:
+            path = os.path.join(directory, "_binding" + suffix)
+            if os.path.isfile(path):
+                loader = ExtensionFileLoader(name, path)
+                spec = ModuleSpec(name, loader, origin=path)
+                try:
+                    module = loader.create_module(spec)
+                    loader.exec_module(module)
+                except (ImportError, OSError):
+                    break
+                sys.modules[name] = module
+                return module
+    import importlib
 
-    return tree_sitter_bash.language()
+    return importlib.import_module(fallback)
 
 
 def parse(
@@ -155,7 +173,7 @@ def parse(
     """Split `text` into simple commands; `stdin` is what the whole text reads
     (and `stdin_files` the files whose text would tell)."""
     source = text.encode("utf-8", "surrogatepass")
-    root = _parser().parse(source).root_node
+    root = _parser().parse(source.translate(_ASCII_STANDIN)).root_node
     walker = _Walker(source, ctx)
     if root.has_error:
         walker.report_parse_error(root)
@@ -344,7 +362,8 @@ class _Walker:
         upstream = ""
         for index, (stage, redirects) in enumerate(stages):
             if index:
-                text, files, dynamic = output or _Output(None)
+                piped = output or _Output(None)
+                text, files, dynamic = piped.text, piped.files, piped.dynamic
                 given = _Input(Stdin("pipe", text, upstream, dynamic), files)
             output = self.statement(stage, dirs.copy(), given, redirects)
             upstream = self.text(stage)
@@ -576,6 +595,12 @@ class _Walker:
         if body is None:
             return Stdin("heredoc", "", source)
         first = self.source.rfind(b"\n", 0, body.start_byte) + 1
+        if start is not None:
+            # tree-sitter-bash reads a body line starting with `\` as a continuation of
+            # the command line; the body really starts on the line after the operator.
+            after_operator = self.source.find(b"\n", start.end_byte) + 1
+            if 0 < after_operator < first:
+                first = after_operator
         last = body.end_byte
         if end is not None:
             last = self.source.rfind(b"\n", 0, end.start_byte) + 1

@@ -19,8 +19,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+
+from agentsh.records import record
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -36,14 +37,16 @@ _UNCHECKED = "which agentsh cannot check"
 _UNPARSED = "which agentsh cannot parse"
 _UNKNOWN = "which agentsh does not know"
 _UNREAD = "which agentsh cannot read"
+_UNSEEN = "whose text agentsh cannot see"
 _SOURCE = re.compile(r"(?is)^\s*SOURCE\s*")
 
 MAX_EFFECTS = 5
 MAX_SCRIPT_CHARS = 1_000_000
+CACHED_SCRIPT_CHARS = 20_000
 SUMMARY_CHARS = 60
 
 
-@dataclass(frozen=True)
+@record
 class Effect:
     """One thing a script would do that a human should approve.
 
@@ -80,20 +83,20 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # --- splitting a script the way its client does -----------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class _Statement:
     text: str
     skeleton: str
     """The statement with quoted text and comments masked, to compare two readings."""
 
 
-@dataclass(frozen=True)
+@record
 class _ClientCommand:
     name: str
     args: str
 
 
-@dataclass(frozen=True)
+@record
 class _VariableUse:
     """A bare psql `:name`, which psql replaces by the variable's text before sending."""
 
@@ -122,15 +125,19 @@ def _token_pattern(syntax: Syntax, escapes: bool) -> re.Pattern[str]:
     leaves more text looking like code, which can only make the result stricter.
     """
     single = _SINGLE_ESCAPED if escapes else _SINGLE_DOUBLED
-    common = (r"(?P<ws>[ \t\r\f\v]+)", r"(?P<nl>\n)", r"(?P<comment>--[^\n]*)")
+    comment = {
+        "mysql": r"(?P<comment>#[^\n]*|--(?=[ \t\r\f\v\n]|\Z)[^\n]*)",
+        "cql": r"(?P<comment>(?:--|//)[^\n]*)",
+    }.get(syntax, r"(?P<comment>--[^\n]*)")
+    common = (r"(?P<ws>[ \t\r\f\v]+)", r"(?P<nl>\n)", comment)
     if syntax == "psql":
         return _lexer(
             *common,
             r"(?P<block>/\*)",
-            r"(?P<quoted>[eE]" + _SINGLE_ESCAPED + ")",
+            r"(?P<estring>[eE]" + _SINGLE_ESCAPED + ")",
             r"(?P<dollar>\$(?:(?:[A-Za-z_]|[^\x00-\x7f])(?:[A-Za-z0-9_]|[^\x00-\x7f])*)?\$)",
             r"(?P<word>" + _WORD + ")",
-            r"(?P<quoted2>" + single + "|" + _DOUBLE_DOUBLED + ")",
+            r"(?P<quoted>" + single + "|" + _DOUBLE_DOUBLED + ")",
             r"(?P<cast>::)",
             r"(?P<variable>:(?:'[A-Za-z_]\w*'|\"[A-Za-z_]\w*\"|[A-Za-z_]\w*))",
             r"(?P<semicolon>;)",
@@ -140,9 +147,7 @@ def _token_pattern(syntax: Syntax, escapes: bool) -> re.Pattern[str]:
     if syntax == "mysql":
         double = _DOUBLE_ESCAPED if escapes else _DOUBLE_DOUBLED
         return _lexer(
-            r"(?P<ws>[ \t\r\f\v]+)",
-            r"(?P<nl>\n)",
-            r"(?P<comment>#[^\n]*|--(?=[ \t\r\f\v\n]|\Z)[^\n]*)",
+            *common,
             r"(?P<executable>/\*M?!\d*)",
             r"(?P<block>/\*)",
             r"(?P<word>" + _WORD + ")",
@@ -158,10 +163,8 @@ def _token_pattern(syntax: Syntax, escapes: bool) -> re.Pattern[str]:
         "clickhouse": _SINGLE_ESCAPED + "|" + _DOUBLE_DOUBLED + "|" + _BACKTICK,
         "cql": single + "|" + _DOUBLE_DOUBLED + r"|\$\$.*?(?:\$\$|\Z)",
     }[syntax]
-    comment = r"(?P<comment2>//[^\n]*)" if syntax == "cql" else r"(?P<comment2>(?!))"
     return _lexer(
         *common,
-        comment,
         r"(?P<block>/\*)",
         r"(?P<word>" + _WORD + ")",
         r"(?P<quoted>" + quoted + ")",
@@ -181,6 +184,7 @@ _PSQL_WHOLE_LINE = frozenset({"!", "copy", "sf", "sf+", "sv", "sv+", "ef", "ev",
 _PSQL_PIPE_TARGET = frozenset({"g", "gx", "o", "out", "w", "write"})
 _MYSQL_SHORT_NO_ARGS = frozenset("gGcpqsWwtnh?#xe")
 _COPY_FROM_STDIN = re.compile(r"(?is)^\s*COPY\b.*\bFROM\s+(?:STDIN|PSTDIN)\b")
+_COPY_DATA_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
 
 
 class _Splitter:
@@ -210,7 +214,8 @@ class _Splitter:
                 pos += len(self.delimiter)
                 continue
             match = self.pattern.match(text, pos)
-            assert match is not None
+            if match is None:
+                break
             pos = self._token(match)
         self._finish()
         return self.pieces
@@ -219,13 +224,13 @@ class _Splitter:
         kind, token, pos = match.lastgroup, match.group(), match.end()
         if kind in ("ws", "nl"):
             self._add(token, token, code=False)
-        elif kind in ("comment", "comment2"):
+        elif kind == "comment":
             self._add(" ", " ", code=False)
         elif kind == "block":
             close = self._block_comment_end(match.start())
             self._add(" ", " ", code=False)
             return close
-        elif kind == "quoted" or kind == "quoted2":
+        elif kind in ("quoted", "estring"):
             self._add(token, token[:2] + "…", code=True)
         elif kind == "dollar":
             close = self.text.find(token, pos)
@@ -366,7 +371,7 @@ class _Splitter:
         if not isinstance(last, _Statement) or not _COPY_FROM_STDIN.match(last.text):
             return pos
         data_start = self._line_end(pos) + 1
-        terminator = re.compile(r"^\\\.[ \t]*$", re.MULTILINE).search(self.text, data_start)
+        terminator = _COPY_DATA_END.search(self.text, data_start)
         return len(self.text) if terminator is None else terminator.end()
 
 
@@ -457,28 +462,30 @@ _MYSQL_HARMLESS = word_set(
     R rehash # resetconnection x status s tee T use u warnings W charset C query_attributes
     ssl_session_data_print delimiter d"""
 )
-_MYSQL_DANGEROUS = {
-    "system": "run the shell command",
-    "!": "run the shell command",
-    "source": "run the SQL file",
-    ".": "run the SQL file",
-    "pager": "send its output through the shell command",
-    "P": "send its output through the shell command",
-    "edit": "open an editor and run what is saved",
+_MYSQL_DANGEROUS: dict[str, tuple[str, bool, str]] = {
+    # name: (what it would do to its arguments, whether on the database, closing clause)
+    "system": ("run the shell command", False, ""),
+    "!": ("run the shell command", False, ""),
+    "source": ("run the SQL file", True, _UNREAD),
+    ".": ("run the SQL file", True, _UNREAD),
+    "pager": ("send its output through the shell command", False, ""),
+    "P": ("send its output through the shell command", False, ""),
+    "edit": ("open an editor and run what is saved", True, ""),
 }
 
 
 def _client_command_effects(command: _ClientCommand, syntax: Syntax) -> list[Effect]:
     name, args = command.name, command.args
-    shown = clean(f"{'' if name.startswith('.') else chr(92)}{name} {args}".strip())
+    prefix = "" if name.startswith(".") else "\\"
+    shown = clean(f"{prefix}{name} {args}".strip())
     if "`" in args and syntax == "psql":
         return [Effect(CLIENT_COMMAND, f"run the shell command in {shown}", on_database=False)]
     if syntax == "psql":
         return _psql_command_effects(name, args, shown)
     if syntax == "mysql":
-        if name in _MYSQL_DANGEROUS and (args or name in ("edit",)):
-            action = f"{_MYSQL_DANGEROUS[name]} {clean(args)}".strip()
-            return [Effect(CLIENT_COMMAND, action, on_database=False)]
+        if name in _MYSQL_DANGEROUS and (args or name == "edit"):
+            what, on_database, why = _MYSQL_DANGEROUS[name]
+            return [Effect(CLIENT_COMMAND, f"{what} {clean(args)}".strip(), on_database, why=why)]
         if name in _MYSQL_HARMLESS or name in ("pager", "P"):
             return []
         return [Effect(CLIENT_COMMAND, f"run the client command {shown}", why=_UNKNOWN)]
@@ -531,7 +538,7 @@ def _psql_copy_effects(args: str, shown: str) -> list[Effect]:
     if match.group("direction").lower() == "from":
         effects.append(Effect(SQL_WRITE, f"load rows into {clean(match['source'])} ({shown})"))
     elif match.group("query") is not None:
-        effects.extend(_classify_sql(match.group("query"), "postgres"))
+        effects.extend(_classify_statement(match.group("query"), "postgres"))
     return effects
 
 
@@ -634,7 +641,8 @@ _CLAUSES = word_set("WHERE SET VALUES RETURNING USING AS SELECT WITH ORDER LIMIT
 
 
 def _first_keyword(text: str) -> str:
-    match = _KEYWORD.match(text, _LEADING_NOISE.match(text).end())  # type: ignore[union-attr]
+    noise = _LEADING_NOISE.match(text)
+    match = _KEYWORD.match(text, noise.end() if noise else 0)
     return match.group().upper() if match else ""
 
 
@@ -932,7 +940,8 @@ _BUILTIN_FUNCTIONS = word_set(
     gen_random_uuid uuid_generate_v4 uuid_generate_v1 similarity word_similarity levenshtein
     soundex metaphone dmetaphone difference unaccent num_nulls num_nonnulls width_bucket
     trunc sign mod power sqrt cbrt exp ln log log10 pi degrees radians sin cos tan asin acos atan
-    atan2 random nextval currval lastval set_config inet_client_addr inet_server_addr host
+    atan2 random nextval currval lastval set_config inet_client_addr inet_client_port
+    inet_server_addr inet_server_port host
     family masklen netmask network broadcast abbrev percentile_cont percentile_disc mode
     bool_and bool_or every bit_and bit_or ntile percent_rank cume_dist dense_rank first_value
     last_value nth_value lower_inf upper_inf isempty range_merge multirange txid_current
@@ -988,7 +997,7 @@ def _classify_cql(text: str) -> list[Effect]:
     if keyword == "COPY":
         if re.search(r"\bTO\b", text, re.IGNORECASE) and not re.search(r"\bFROM\b", text, re.I):
             return []
-        return [Effect(SQL_WRITE, f"run {_words(text, 3)} FROM …")]
+        return [Effect(SQL_WRITE, f"run {_words(text, 4)}")]
     if keyword == "SOURCE":
         return [
             Effect(CLIENT_COMMAND, f"run the CQL file {clean(_SOURCE.sub('', text))}", why=_UNREAD)
@@ -1001,16 +1010,22 @@ def _classify_cql(text: str) -> list[Effect]:
 # --- whole scripts ---------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=512)
 def classify_script(
     text: str, syntax: Syntax, variables: frozenset[str] = frozenset()
 ) -> tuple[Effect, ...]:
     """Effects of running `text` in a client with `syntax`; empty when it only reads.
 
     `variables` are psql variables set on the command line (`-v NAME=…`).
+    Agents repeat commands, so results for small scripts are cached.
     """
     if len(text) > MAX_SCRIPT_CHARS:
         return (Effect(SQL_UNCHECKED, "run a script too large for agentsh to check"),)
+    if len(text) > CACHED_SCRIPT_CHARS:
+        return _classify_script(text, syntax, variables)
+    return _cached_classify_script(text, syntax, variables)
+
+
+def _classify_script(text: str, syntax: Syntax, variables: frozenset[str]) -> tuple[Effect, ...]:
     pieces, ambiguous = _split(text, syntax)
     effects: list[Effect] = []
     if ambiguous:
@@ -1025,6 +1040,9 @@ def classify_script(
             effects[MAX_EFFECTS:] = [Effect(effect.rule, "run more statements like these")]
             break
     return tuple(effects)
+
+
+_cached_classify_script = functools.lru_cache(maxsize=512)(_classify_script)
 
 
 def _piece_effects(pieces: list[_Piece], syntax: Syntax) -> Iterator[Effect]:
@@ -1052,4 +1070,5 @@ def _variable_effects(pieces: list[_Piece], variables: frozenset[str]) -> list[E
     hidden = [name for name in used if any_name or name in defined]
     if not hidden:
         return []
-    return [Effect(SQL_UNCHECKED, f"run SQL built from the psql variable :{clean(hidden[0], 30)}")]
+    shown = clean(hidden[0], 30)
+    return [Effect(SQL_UNCHECKED, f"run SQL built from the psql variable :{shown}", why=_UNSEEN)]

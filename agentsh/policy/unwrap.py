@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
-from typing import NamedTuple
 
 from agentsh.policy.model import Context, Finding, SimpleCommand, Stdin, finding
 from agentsh.policy.parse import UNKNOWN_CWD, resolve
+from agentsh.records import record, replace
 
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash",
                     "fish", "oksh", "loksh", "pdksh", "csh", "tcsh"})  # fmt: skip
@@ -37,7 +36,8 @@ STDIN_PATHS = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 _SHEBANG = r"#!\s*\S*/(?:env\s+(?:-S\s+)?)?(?:ba|da|k|z|mk)?sh\b"
 
 
-class Code(NamedTuple):
+@record
+class Code:
     """Shell text a wrapper runs, to be parsed like a command line of its own."""
 
     text: str
@@ -47,7 +47,8 @@ class Code(NamedTuple):
     stdin: Stdin = _INHERIT
 
 
-class Step(NamedTuple):
+@record
+class Step:
     commands: tuple[tuple[SimpleCommand, Context], ...] = ()
     code: tuple[Code, ...] = ()
     findings: tuple[Finding, ...] = ()
@@ -193,7 +194,8 @@ def _merge(*steps: Step) -> Step:
     )
 
 
-class _Options(NamedTuple):
+@record
+class _Options:
     found: tuple[tuple[str, str | None, int], ...]
     """(name, value, index of the option word)."""
     end: int
@@ -459,7 +461,8 @@ def _eval(cmd: SimpleCommand, ctx: Context, packages: Mapping[str, str]) -> Step
     return _code(cmd, ctx, text, dynamic) if text.strip() else _NOTHING
 
 
-class _Interpreter(NamedTuple):
+@record
+class _Interpreter:
     inline: frozenset[str]
     """Options that carry the program itself (`-c`, `-e`, `-m`)."""
     values: frozenset[str] = frozenset()
@@ -947,7 +950,8 @@ def _uv_run(cmd: SimpleCommand, ctx: Context, packages: Mapping[str, str]) -> St
 # --- the rest, as data --------------------------------------------------------------------
 
 
-class _Spec(NamedTuple):
+@record
+class _Spec:
     values: frozenset[str] = frozenset()
     leading: int = 0
     """Operands before the command (`timeout DURATION`, `chroot DIR`, `flock FILE`)."""
@@ -1140,8 +1144,8 @@ def _runuser(cmd: SimpleCommand, ctx: Context, packages: Mapping[str, str]) -> S
         return _generic(
             cmd,
             ctx,
-            spec._replace(
-                values=spec.values | _s("-u", "--user"), operands_run=True, shell=frozenset()
+            replace(
+                spec, values=spec.values | _s("-u", "--user"), operands_run=True, shell=frozenset()
             ),
             1,
         )

@@ -10,7 +10,9 @@ rules see the pattern as written.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from agentsh.records import record
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -37,7 +39,8 @@ _DOUBLE_QUOTE_ESCAPABLE = frozenset('$`"\\\n')
 _HEREDOC_ESCAPABLE = frozenset("$`\\\n")
 
 
-class Word(NamedTuple):
+@record
+class Word:
     text: str
     dynamic: bool
 
