@@ -32,6 +32,7 @@ NOTICE = (
     "with secrets.reveal in their agentsh profile (see: agentshctl profile show).\n"
 )
 SANDBOX_TMP = "/tmp"
+BLOCKED = 126
 UNSAFE_PROJECT_ROOTS = frozenset({"/", "/tmp", "/var/tmp", "/dev/shm", "/home", "/root"})
 
 
@@ -242,6 +243,58 @@ def fixed_environment(profile: Profile, environ: Mapping[str, str], bash: str) -
     return fixed
 
 
+def command_text(invocation: Invocation, cwd: str) -> tuple[str | None, bytes | None]:
+    """What the policy must judge, and the bytes of stdin when they are the script.
+
+    Commands on stdin (`echo ls | agentsh`, `agentsh -s`) are read whole, judged,
+    and handed to bash from a file, so what runs is exactly what was judged.
+    An interactive shell on a terminal is not judged line by line yet.
+    """
+    if invocation.mode == "command":
+        return invocation.command, None
+    if invocation.mode == "script":
+        path = os.path.join(cwd, invocation.script or "")
+        try:
+            with open(path, "rb") as handle:
+                return handle.read().decode("utf-8", "surrogateescape"), None
+        except OSError:
+            return None, None
+    if os.isatty(0):
+        return "", None
+    data = _read_all_stdin()
+    return data.decode("utf-8", "surrogateescape"), data
+
+
+def _read_all_stdin() -> bytes:
+    chunks = []
+    while chunk := os.read(0, 1 << 16):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def check(
+    invocation: Invocation,
+    space: Workspace,
+    profile: Profile,
+    hidden: list[Hidden],
+    text: str | None,
+) -> bool:
+    """Judge the command; print the blocked line and return False when it must not run."""
+    from agentsh import judge
+
+    if text is None:
+        verdict = judge.unreadable_script(invocation.script or "")
+    elif not text.strip():
+        return True
+    else:
+        verdict = judge.judge(text, space.cwd, space.project_root, space.dirs.home, profile, hidden)
+    if str(verdict.decision) == "allow":
+        return True
+    sys.stderr.write(judge.blocked_line(verdict) + "\n")
+    sys.stderr.flush()
+    return False
+
+
 def run(invocation: Invocation, environ: Mapping[str, str]) -> int:
     space = workspace(environ)
     profile = load_profile(space)
@@ -251,11 +304,17 @@ def run(invocation: Invocation, environ: Mapping[str, str]) -> int:
     except SandboxUnavailable as exc:
         return _fallback(profile, invocation, bash, exc)
     hidden = hidden_paths(space, profile, environ)
+    text, stdin_script = command_text(invocation, space.cwd)
+    if not check(invocation, space, profile, hidden, text):
+        return BLOCKED
     scaffold = ensure_scaffold(space.dirs)
     pty = terminal_mode()
     ctty = setsid_binary() if pty else None
     extra_visible = _script_bind(invocation, space.cwd)
-    tmp_dir = private_tmp(environ)
+    invocation_dir = private_tmp(environ)
+    tmp_dir = os.path.join(invocation_dir, "tmp")
+    os.mkdir(tmp_dir, 0o700)
+    stdin_fd = _stdin_from(stdin_script, invocation_dir)
     try:
         mounts = mounts_for(
             space,
@@ -274,13 +333,28 @@ def run(invocation: Invocation, environ: Mapping[str, str]) -> int:
             "--",
             *bwraps.inner_command(invocation.bash_argv(bash), REAL_STDERR_FD, ctty),
         ]
-        outcome = Launch(binary.path, argv, env, pty).run()
+        outcome = Launch(binary.path, argv, env, pty, stdin_fd).run()
     finally:
-        remove_tree(tmp_dir)
+        if stdin_fd is not None:
+            os.close(stdin_fd)
+        remove_tree(invocation_dir)
     if outcome.setup_failed is not None:
         failure = SandboxUnavailable(f"bwrap could not build the sandbox ({outcome.setup_failed})")
         return _fallback(profile, invocation, bash, failure)
     return outcome.status
+
+
+def _stdin_from(script: bytes | None, folder: str) -> int | None:
+    """A file holding the judged script, to become bash's stdin (outside the sandbox's /tmp)."""
+    if script is None:
+        return None
+    path = os.path.join(folder, "stdin")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    view = memoryview(script)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 def _script_bind(invocation: Invocation, cwd: str) -> tuple[str, ...]:

@@ -73,6 +73,13 @@ def create_venv(venv: Path) -> Path:
             subprocess.run(
                 [str(python), f"{wheel}/pip", "install", "--quiet", str(wheel)], check=True
             )
+    # Python 3.11's venv adds setuptools, whose .pth hook runs at every interpreter start
+    # (agentsh starts one per command); nothing here needs it.
+    subprocess.run(
+        [str(python), "-m", "pip", "uninstall", "--quiet", "--yes", "setuptools"],
+        capture_output=True,
+        check=False,
+    )
     return python
 
 

@@ -107,9 +107,9 @@ def fingerprint(folder: Path) -> str:
 
 
 def steps(api: str) -> list[Step]:
-    no_token: Callable[[subprocess.CompletedProcess[str]], bool] = lambda r: (
-        TOKEN not in r.stdout + r.stderr
-    )  # noqa: E731
+    def no_token(result: subprocess.CompletedProcess[str]) -> bool:
+        return TOKEN not in result.stdout + result.stderr
+
     graphql = '{"query":"mutation { volumeDelete(volumeId: \\"vol-prod\\") }"}'
     return [
         Step("look for a token in the project", "grep -rn TOKEN . || true", no_token, "hidden"),

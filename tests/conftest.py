@@ -21,6 +21,7 @@ import pytest
 BIN = Path(sys.executable).parent
 AGENTSH = str(BIN / "agentsh")
 AGENTSHCTL = str(BIN / "agentshctl")
+POLICY_OFF = "\nrules:\n  - match: ['*']\n    decision: allow\n    reason: test the sandbox alone\n"
 SECRET = "sk_live_" + "9" * 24
 """A value that must never appear in any sandboxed command's output."""
 
@@ -63,7 +64,12 @@ class Workspace:
             check=False,
         )
 
-    def user_profile(self, text: str) -> Path:
+    def user_profile(self, text: str, *, policy_off: bool = False) -> Path:
+        """Write the user profile; `policy_off` adds a rule allowing every command shape,
+        so that a test exercises the sandbox itself rather than the policy in front of it
+        (the engine's own findings, such as redirects outside the project, still apply)."""
+        if policy_off:
+            text += POLICY_OFF
         path = self.home / ".config" / "agentsh" / "profile.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from agentsh import __version__, paths
 from agentsh import profile as profiles
@@ -86,13 +87,74 @@ def cmd_profile_show(args: argparse.Namespace) -> int:
     return 0
 
 
+EXIT_FOR_DECISION = {"allow": 0, "confirm": 1, "deny": 2}
+USAGE_ERROR = 3
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Judge command lines without running them: `-- CMD`, or one per line with --stdin."""
+    from agentsh import judge, supervisor
+
+    if args.command[:1] == ["--"]:
+        args.command = args.command[1:]
+    if args.stdin == bool(args.command):
+        print("agentshctl check: give a command after --, or --stdin (not both)", file=sys.stderr)
+        return USAGE_ERROR
+    cwd = os.path.abspath(args.cwd) if args.cwd else os.getcwd()
+    if not os.path.isdir(cwd):
+        print(f"agentshctl check: --cwd {cwd} is not a directory", file=sys.stderr)
+        return USAGE_ERROR
+    dirs = paths.dirs(os.environ)
+    root = paths.project_root(cwd)
+    profile = _profile_for(args)
+    space = supervisor.Workspace(cwd, root, True, dirs)
+    hidden = supervisor.hidden_paths(space, profile, os.environ)
+    single = args.command[0] if len(args.command) == 1 else shlex.join(args.command)
+    lines = (line.rstrip("\n") for line in sys.stdin) if args.stdin else [single]
+    worst = 0
+    for line in lines:
+        if args.stdin and not line.strip():
+            continue
+        verdict = judge.judge(line, cwd, root, dirs.home, profile, hidden)
+        decision = str(verdict.decision)
+        worst = max(worst, EXIT_FOR_DECISION[decision])
+        if args.json:
+            sys.stdout.write(json.dumps(verdict.to_json()) + "\n")
+            if args.stdin:
+                sys.stdout.flush()
+        else:
+            print(decision)
+            for reason in verdict.findings:
+                print(
+                    f"  {reason.decision}: {reason.message}  [{reason.rule}] in: {reason.command}"
+                )
+    return worst
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="agentshctl", description="Manage agentsh, the sandboxed shell for AI agents."
     )
     parser.add_argument("--version", action="version", version=f"agentshctl {__version__}")
-    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
     verbs.required = True
+
+    check = verbs.add_parser(
+        "check",
+        help="judge a command without running it (exit 0 allow, 1 confirm, 2 deny, 3 usage)",
+    )
+    check.add_argument("--json", action="store_true", help="one JSON object per command")
+    check.add_argument("--stdin", action="store_true", help="read one command per line")
+    check.add_argument("--profile", help="a built-in profile name or a profile file")
+    check.add_argument("--cwd", help="judge as if run in this directory")
+    check.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND...")
+    check.set_defaults(run=cmd_check)
 
     doctor = verbs.add_parser("doctor", help="check that this machine can build the sandbox")
     doctor.add_argument("--profile", help="a built-in profile name or a profile file")

@@ -16,7 +16,7 @@ import yaml
 
 from agentsh.errors import ProfileError
 from agentsh.profile import builtin_path
-from agentsh.profile.schema import SCHEMA, Field, ListOf, MapOf, Scalar, Section
+from agentsh.profile.schema import SCHEMA, Field, ListOf, MapOf, Scalar, Section, Value
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -100,7 +100,18 @@ def _validate(node: yaml.Node, spec: Field, key: str, layer: Layer) -> Any:
                 )
             result[name] = _validate(value_node, field_spec, dotted, layer)
             layer.lines.setdefault(dotted, _line(key_node))
+        missing = [name for name in spec.required if name not in result]
+        if missing:
+            raise ProfileError(
+                layer.path, line, key or None, f"missing required key(s): {', '.join(missing)}"
+            )
         return result
+    if isinstance(spec, Value):
+        value = _scalar_value(node)
+        problem = spec.check(value)
+        if problem:
+            raise ProfileError(layer.path, line, key, problem)
+        return value
     if isinstance(spec, ListOf):
         if not isinstance(node, yaml.SequenceNode):
             raise ProfileError(layer.path, line, key, "expected a list")
@@ -108,7 +119,7 @@ def _validate(node: yaml.Node, spec: Field, key: str, layer: Layer) -> Any:
         for index, item_node in enumerate(node.value):
             value = _validate(item_node, spec.item, f"{key}[{index}]", layer)
             items.append(value)
-            layer.lines[f"{key}\0{value}"] = _line(item_node)
+            layer.lines[f"{key}\0{_item_key(value)}"] = _line(item_node)
         return items
     if isinstance(spec, MapOf):
         if not isinstance(node, yaml.MappingNode):
@@ -124,6 +135,11 @@ def _validate(node: yaml.Node, spec: Field, key: str, layer: Layer) -> Any:
             layer.lines[dotted] = _line(key_node)
         return mapping
     return _validate_scalar(node, spec, key, layer)
+
+
+def _item_key(value: object) -> str:
+    """How a list item is named in `lines` and `origins` (rules are dicts)."""
+    return repr(value) if isinstance(value, (dict, list)) else str(value)
 
 
 def _validate_scalar(node: yaml.Node, spec: Scalar, key: str, layer: Layer) -> object:
@@ -251,7 +267,8 @@ def _merge_into(
             for item in value:
                 if item not in items:
                     items.append(item)
-                    origins[f"{dotted}\0{item}"] = _where(layer, f"{dotted}\0{item}")
+                    item_key = f"{dotted}\0{_item_key(item)}"
+                    origins[item_key] = _where(layer, item_key)
         elif isinstance(field_spec, MapOf):
             mapping = target.setdefault(name, {})
             for key, item in value.items():

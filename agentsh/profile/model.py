@@ -45,11 +45,23 @@ class NetworkSettings:
 
 
 @record
+class RuleSettings:
+    """A profile rule, as written: the policy engine turns it into its own ProfileRule."""
+
+    match: tuple[tuple[str, ...], ...]
+    decision: str
+    reason: str
+    target: str | None
+    origin: str
+
+
+@record
 class Profile:
     sandbox: SandboxSettings
     secrets: SecretSettings
     env: EnvSettings
     network: NetworkSettings
+    rules: tuple[RuleSettings, ...] = ()
     sources: tuple[str, ...] = ()
     """The files merged, base first."""
     digest: str = ""
@@ -96,11 +108,25 @@ class Profile:
                 set=tuple(sorted(env["set"].items())),
             ),
             network=NetworkSettings(mode=network["mode"]),
+            rules=tuple(_rule(item, origins) for item in full["rules"]),
             sources=sources,
             digest=digest,
             values=full,
             origins=dict(origins),
         )
+
+
+def _rule(item: Mapping[str, Any], origins: Mapping[str, str]) -> RuleSettings:
+    match = tuple(
+        tuple(position) if isinstance(position, list) else (position,) for position in item["match"]
+    )
+    return RuleSettings(
+        match=match,
+        decision=item["decision"],
+        reason=item["reason"],
+        target=item.get("target"),
+        origin=origins.get(f"rules\0{item!r}", "a profile"),
+    )
 
 
 def with_defaults(values: Mapping[str, Any], spec: Section | None = None) -> dict[str, Any]:

@@ -36,11 +36,19 @@ class MapOf:
 
 
 @dataclass(frozen=True)
+class Value:
+    """Any YAML value (lists, nesting), checked by a function."""
+
+    check: Check
+
+
+@dataclass(frozen=True)
 class Section:
     fields: dict[str, Field] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
 
 
-Field = Scalar | ListOf | MapOf | Section
+Field = Scalar | ListOf | MapOf | Section | Value
 
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -99,6 +107,17 @@ def _bwrap(value: object) -> str | None:
     return "must be auto, system, bundled or an absolute path to a bwrap binary"
 
 
+def _command_shape(value: object) -> str | None:
+    """A rule's `match`: an argv prefix, each position a word or a list of alternatives."""
+    if not isinstance(value, list) or not value:
+        return "expected a non-empty list like [railway, [status, logs]]"
+    for position in value:
+        words = position if isinstance(position, list) else [position]
+        if not words or not all(isinstance(w, str) and w for w in words):
+            return "each position is a word or a list of words (globs allowed)"
+    return None
+
+
 def _name(value: object) -> str | None:
     text = str(value)
     if not text or "/" in text or text in (".", ".."):
@@ -142,6 +161,17 @@ SCHEMA = Section(
             {
                 "mode": Scalar(str, "none", choices=("none", "open")),
             }
+        ),
+        "rules": ListOf(
+            Section(
+                {
+                    "match": Value(_command_shape),
+                    "decision": Scalar(str, choices=("allow", "confirm", "deny")),
+                    "reason": Scalar(str),
+                    "target": Scalar(str),
+                },
+                required=("match", "decision", "reason"),
+            )
         ),
     }
 )

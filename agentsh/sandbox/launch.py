@@ -86,8 +86,16 @@ def _close_inherited_fds() -> None:
 
 
 class Launch:
-    def __init__(self, bwrap_path: str, argv: Sequence[str], env: dict[str, str], pty: bool):
+    def __init__(
+        self,
+        bwrap_path: str,
+        argv: Sequence[str],
+        env: dict[str, str],
+        pty: bool,
+        stdin_fd: int | None = None,
+    ):
         self.bwrap_path = bwrap_path
+        self.stdin_fd = stdin_fd
         self.argv = list(argv)
         self.env = env
         self.pty = pty
@@ -104,12 +112,12 @@ class Launch:
         os.set_blocking(status_read, False)
         os.set_blocking(error_read, False)
         self.status_read = status_read
-        sources = [0, 1, 2]
+        sources = [0 if self.stdin_fd is None else self.stdin_fd, 1, 2]
         slave = -1
         if self.pty:
             self.master, slave = os.openpty()
             _copy_terminal(0, slave)
-            sources = [slave if os.isatty(fd) else fd for fd in (0, 1, 2)]
+            sources = [slave if os.isatty(fd) else fd for fd in sources]
         child_fds = [
             _high_dup(sources[0]),
             _high_dup(sources[1]),

@@ -63,12 +63,13 @@ def test_grep_over_the_whole_tree_finds_no_secret(ws: Workspace) -> None:
         "ln -f .env hard.env && cat hard.env",
         "cp /dev/null sub/dir/.env.production",
         "rm -rf ~/.aws",
-        "echo x >> ~/.aws/credentials",
+        "echo x | tee -a ~/.aws/credentials",
         "mv ~/.railway ~/.railway2",
         "truncate -s0 deploy.pem",
     ],
 )
 def test_secrets_cannot_be_written_moved_or_deleted(ws: Workspace, attack: str) -> None:
+    ws.user_profile("", policy_off=True)
     targets = [
         ws.project / ".env",
         ws.project / "sub" / "dir" / ".env.production",
@@ -127,16 +128,17 @@ def test_a_glob_never_lets_a_secret_in_but_an_exact_name_does(ws: Workspace) -> 
 
 
 def test_writes_land_only_in_the_project_and_private_tmp(ws: Workspace) -> None:
+    ws.user_profile("", policy_off=True)
     result = ws.run(
         "-c",
         f"""
         echo project > written.txt && echo ok-project
         mkdir -p deep/er && echo x > deep/er/f && echo ok-deep
         echo t > /tmp/t && echo ok-tmp
-        echo t > "$TMPDIR/u" && echo ok-tmpdir
-        echo etc > /etc/agentsh-test || echo no-etc
-        echo home > ~/planted || echo no-home
-        echo sib > {ws.sibling}/planted || echo no-sibling
+        echo t | tee "$TMPDIR/u" >/dev/null && echo ok-tmpdir
+        echo etc | tee /etc/agentsh-test || echo no-etc
+        echo home | tee ~/planted || echo no-home
+        echo sib | tee {ws.sibling}/planted || echo no-sibling
         """,
     )
     for marker in (
@@ -188,10 +190,11 @@ def test_agentsh_state_and_config_are_invisible(ws: Workspace) -> None:
 
 
 def test_protected_project_files_are_read_only(ws: Workspace) -> None:
+    ws.user_profile("", policy_off=True)
     hook = ws.project / ".git" / "hooks" / "pre-commit"
     result = ws.run(
         "-c",
-        "echo evil > .git/hooks/pre-commit; git config core.hooksPath /tmp/evil; echo done",
+        "echo evil | tee .git/hooks/pre-commit; git config core.hooksPath /tmp/evil; echo done",
     )
     assert "done" in result.stdout
     assert not hook.exists()
@@ -203,8 +206,9 @@ def test_no_network_by_default(ws: Workspace) -> None:
         port = server.getsockname()[1]
         result = ws.run(
             "-c",
-            f"tail -n +3 /proc/net/dev | cut -d: -f1; "
-            f"(exec 3<>/dev/tcp/127.0.0.1/{port}) && echo connected || echo refused",
+            f"tail -n +3 /proc/net/dev | cut -d: -f1; python3 -c 'import socket; "
+            f'socket.create_connection(("127.0.0.1", {port}), timeout=5)\' '
+            "2>/dev/null && echo connected || echo refused",
         )
     assert result.stdout.split() == ["lo", "refused"], result.stdout + result.stderr
 
@@ -213,8 +217,8 @@ def test_strict_profile_hides_the_rest_of_home(ws: Workspace) -> None:
     (ws.home / ".gitconfig").write_text("[user]\n\tname = Dev\n")
     (ws.home / "other-project").mkdir()
     (ws.home / "other-project" / "config.ini").write_text(f"key={SECRET}\n")
-    ws.user_profile("extends: strict\n")
-    result = ws.run("-c", "ls -A ~; cat ~/.gitconfig; echo x > ~/f || echo ro-home")
+    ws.user_profile("extends: strict\n", policy_off=True)
+    result = ws.run("-c", "ls -A ~; cat ~/.gitconfig; echo x | tee ~/f || echo ro-home")
     assert "other-project" not in result.stdout
     assert "name = Dev" in result.stdout
     assert "ro-home" in result.stdout

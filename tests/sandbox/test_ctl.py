@@ -55,8 +55,8 @@ def test_both_bwrap_binaries_sandbox_the_same(ws: Workspace, choice: str) -> Non
         shutil.which("bwrap", path=folder) for folder in ("/usr/bin", "/bin", "/usr/local/bin")
     ):
         pytest.skip("no system bwrap installed (apt-get install bubblewrap)")
-    ws.user_profile(f"sandbox:\n  bwrap: {choice}\n")
-    result = ws.run("-c", "cat .env; echo x > /etc/agentsh-probe || echo ro")
+    ws.user_profile(f"sandbox:\n  bwrap: {choice}\n", policy_off=True)
+    result = ws.run("-c", "cat .env; echo x | tee /etc/agentsh-probe || echo ro")
     assert result.stdout.startswith("hidden by agentsh")
     assert result.stdout.rstrip().endswith("ro")
     assert f"{choice} bwrap" in ws.ctl("doctor").stdout

@@ -1,0 +1,129 @@
+"""Ask the pure policy engine about a command line, supplying what it needs from the world.
+
+The engine does no I/O; this module reads for it: the files a command would
+feed to a database client or a shell (never a hidden one), and turns the
+profile's rules into the engine's. `agentsh` and `agentshctl check` share it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from agentsh.policy.engine import ProfileRule, decide, wanted_files
+from agentsh.policy.model import Context, Decision, Finding, Verdict
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from agentsh.profile.model import Profile
+    from agentsh.sandbox.secrets import Hidden
+
+MAX_FILE_BYTES = 1 << 20
+"""Files larger than this are not read for the policy; the rules treat them as unseen."""
+MAX_READ_ROUNDS = 3
+"""A file can name more files (`source a` sourcing `b`); follow that far."""
+SANDBOX_TMP = "/tmp"
+
+
+def profile_rules(profile: Profile) -> tuple[ProfileRule, ...]:
+    return tuple(
+        ProfileRule(
+            match=rule.match,
+            decision=Decision[rule.decision.upper()],
+            reason=rule.reason,
+            origin=rule.origin,
+            target=rule.target,
+        )
+        for rule in profile.rules
+    )
+
+
+def _is_hidden(path: str, hidden: Iterable[Hidden]) -> bool:
+    for item in hidden:
+        if path == item.path or (item.is_dir and path.startswith(item.path.rstrip("/") + "/")):
+            return True
+    return False
+
+
+def read_for_policy(path: str, hidden: Iterable[Hidden]) -> str | None:
+    """A file's text, unless it is hidden, not a regular file, too large or unreadable."""
+    if path.startswith(SANDBOX_TMP + "/") or _is_hidden(path, hidden):
+        return None
+    real = os.path.realpath(path)
+    if real != path and _is_hidden(real, hidden):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            if not os.path.isfile(path) or os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
+                return None
+            return handle.read().decode("utf-8", "surrogateescape")
+    except OSError:
+        return None
+
+
+def judge(
+    line: str,
+    cwd: str,
+    project_root: str,
+    home: str,
+    profile: Profile,
+    hidden: Iterable[Hidden] = (),
+) -> Verdict:
+    """The verdict on `line`, after reading the files it would feed to a client or a shell."""
+    hidden = tuple(hidden)
+    files: dict[str, str] = {}
+    ctx = Context(cwd=cwd, project_root=project_root, home=home, tmp_dirs=(SANDBOX_TMP,))
+    unreadable: set[str] = set()
+    for _ in range(MAX_READ_ROUNDS):
+        wanted = [p for p in wanted_files(line, ctx) if p not in files and p not in unreadable]
+        if not wanted:
+            break
+        for path in wanted:
+            text = read_for_policy(path, hidden)
+            if text is None:
+                unreadable.add(path)
+            else:
+                files[path] = text
+        ctx = Context(
+            cwd=cwd, project_root=project_root, home=home, tmp_dirs=(SANDBOX_TMP,), files=files
+        )
+    return decide(line, ctx, profile_rules(profile))
+
+
+def unreadable_script(path: str) -> Verdict:
+    return Verdict(
+        Decision.CONFIRM,
+        (
+            Finding(
+                "engine.unseen-script",
+                Decision.CONFIRM,
+                path,
+                f"agentsh cannot read the script {path} to check what it runs",
+            ),
+        ),
+    )
+
+
+def blocked_line(verdict: Verdict) -> str:
+    """The one stderr line for a command the policy stopped (DESIGN: `agentsh: blocked: …`)."""
+    shown = [f for f in verdict.findings if f.decision == verdict.decision] or list(
+        verdict.findings
+    )
+    first = shown[0]
+    reason = _one_line(first.message)
+    more = f" (and {len(shown) - 1} more)" if len(shown) > 1 else ""
+    if verdict.decision == Decision.DENY:
+        how = "agentsh never runs this, even with approval"
+    else:
+        how = (
+            "a human can approve it by running it themselves, or allow this exact command "
+            "shape with a rule in .agentsh.yaml (agentshctl check shows why)"
+        )
+    return f"agentsh: blocked: {reason}{more} [rule {first.rule}]; {how}"
+
+
+def _one_line(text: str) -> str:
+    cleaned = "".join(char if char.isprintable() else " " for char in text)
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= 300 else cleaned[:297] + "…"
