@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from agentsh.policy.engine import ProfileRule, decide, wanted_files
+from agentsh.policy.engine import ProfileRule, analyse, decide
 from agentsh.policy.model import Context, Decision, Finding, Verdict
 
 TYPE_CHECKING = False
@@ -46,9 +46,14 @@ def _is_hidden(path: str, hidden: Iterable[Hidden]) -> bool:
     return False
 
 
-def read_for_policy(path: str, hidden: Iterable[Hidden]) -> str | None:
-    """A file's text, unless it is hidden, not a regular file, too large or unreadable."""
-    if path.startswith(SANDBOX_TMP + "/") or _is_hidden(path, hidden):
+def read_for_policy(path: str, hidden: Iterable[Hidden], project_root: str) -> str | None:
+    """A file's text, unless it is hidden, not a regular file, too large or unreadable.
+
+    A path under /tmp outside the project names the sandbox's private /tmp,
+    not the host's, so the host file there is not what the command would read.
+    """
+    in_project = path.startswith(project_root.rstrip("/") + "/")
+    if (path.startswith(SANDBOX_TMP + "/") and not in_project) or _is_hidden(path, hidden):
         return None
     real = os.path.realpath(path)
     if real != path and _is_hidden(real, hidden):
@@ -70,25 +75,33 @@ def judge(
     profile: Profile,
     hidden: Iterable[Hidden] = (),
 ) -> Verdict:
-    """The verdict on `line`, after reading the files it would feed to a client or a shell."""
+    """The verdict on `line`, after reading the files it would feed to a client or a shell.
+
+    Most lines need no file, so they are analysed once; a line that names files
+    is analysed again with their text, up to MAX_READ_ROUNDS times.
+    """
     hidden = tuple(hidden)
+    rules = profile_rules(profile)
     files: dict[str, str] = {}
-    ctx = Context(cwd=cwd, project_root=project_root, home=home, tmp_dirs=(SANDBOX_TMP,))
     unreadable: set[str] = set()
-    for _ in range(MAX_READ_ROUNDS):
-        wanted = [p for p in wanted_files(line, ctx) if p not in files and p not in unreadable]
+    for _ in range(MAX_READ_ROUNDS + 1):
+        ctx = Context(
+            cwd=cwd, project_root=project_root, home=home, tmp_dirs=(SANDBOX_TMP,), files=files
+        )
+        try:
+            analysis = analyse(line, ctx, rules)
+        except Exception:
+            return decide(line, ctx, rules)
+        wanted = [p for p in analysis.wanted if p not in files and p not in unreadable]
         if not wanted:
             break
         for path in wanted:
-            text = read_for_policy(path, hidden)
+            text = read_for_policy(path, hidden, project_root)
             if text is None:
                 unreadable.add(path)
             else:
                 files[path] = text
-        ctx = Context(
-            cwd=cwd, project_root=project_root, home=home, tmp_dirs=(SANDBOX_TMP,), files=files
-        )
-    return decide(line, ctx, profile_rules(profile))
+    return analysis.verdict
 
 
 def unreadable_script(path: str) -> Verdict:

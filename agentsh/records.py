@@ -114,7 +114,14 @@ def _build(cls: type[T], frozen: bool) -> type[T]:
     if required_after_optional:
         raise TypeError(f"{cls.__name__}: a field without a default follows one with a default")
     source = f"def __init__(self, {', '.join(parameters)}):\n    " + ("\n    ".join(body) or "pass")
-    exec(source, namespace)
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        """Compile the real __init__ on first use: most records of a run are never built."""
+        exec(source, namespace)
+        real = namespace["__init__"]
+        type.__setattr__(cls, "__init__", real)
+        real(self, *args, **kwargs)  # type: ignore[operator]
+
     fields = tuple(name for name, spec in specs.items())
     compared = tuple(name for name, spec in specs.items() if spec.compare)
     shown = tuple(name for name, spec in specs.items() if spec.repr)
@@ -132,7 +139,7 @@ def _build(cls: type[T], frozen: bool) -> type[T]:
         return hash((type(self).__name__, *(getattr(self, n) for n in compared)))
 
     methods: dict[str, object] = {
-        "__init__": namespace["__init__"],
+        "__init__": __init__,
         "__repr__": __repr__,
         "__eq__": __eq__,
         "__record_fields__": fields,

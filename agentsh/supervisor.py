@@ -248,8 +248,18 @@ def command_text(invocation: Invocation, cwd: str) -> tuple[str | None, bytes | 
 
     Commands on stdin (`echo ls | agentsh`, `agentsh -s`) are read whole, judged,
     and handed to bash from a file, so what runs is exactly what was judged.
-    An interactive shell on a terminal is not judged line by line yet.
+    An interactive shell on a terminal is not judged line by line yet. A
+    --rcfile is judged as if sourced first, since bash runs it before anything.
     """
+    text, stdin_script = _main_text(invocation, cwd)
+    if invocation.rcfile and text is not None:
+        import shlex
+
+        text = f"source {shlex.quote(invocation.rcfile)}\n{text}"
+    return text, stdin_script
+
+
+def _main_text(invocation: Invocation, cwd: str) -> tuple[str | None, bytes | None]:
     if invocation.mode == "command":
         return invocation.command, None
     if invocation.mode == "script":

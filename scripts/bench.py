@@ -226,6 +226,85 @@ def discovery(rounds: int, base: Path, env: dict[str, str], files: int, dirs: in
     return table
 
 
+def corpus_lines() -> list[str]:
+    import json
+
+    lines = []
+    for path in sorted((ROOT / "tests" / "data" / "corpus").glob("*.jsonl")):
+        lines += [json.loads(row)["cmd"] for row in path.read_text().splitlines() if row.strip()]
+    return [line for line in lines if "\n" not in line]
+
+
+def policy(rounds: int, env: dict[str, str], project: Path) -> Table:
+    """Throughput of agentshctl check, the cost of one decision, and of importing the engine."""
+    from agentsh.policy.engine import decide
+    from agentsh.policy.model import Context
+
+    lines = corpus_lines()
+
+    def check_batch(copies: int) -> float:
+        batch = "\n".join(lines * copies) + "\n"
+        start = time.perf_counter()
+        subprocess.run(
+            [str(BIN / "agentshctl"), "check", "--json", "--stdin"],
+            input=batch,
+            capture_output=True,
+            text=True,
+            cwd=project,
+            env=env,
+            check=False,
+        )
+        return time.perf_counter() - start
+
+    small_runs, large_runs = [], []
+    for _ in range(max(3, rounds // 10)):
+        small_runs.append(check_batch(5))
+        large_runs.append(check_batch(45))
+    extra = statistics.median(large_runs) - statistics.median(small_runs)
+    per_second = len(lines) * 40 / extra
+    with_start = len(lines) * 45 / statistics.median(large_runs)
+    ctx = Context(cwd=str(project), project_root=str(project), home=env["HOME"])
+    for line in lines:
+        decide(line, ctx)
+    single = []
+    for _ in range(5):
+        for line in lines:
+            single.append(timed(lambda line=line: decide(line, ctx)))
+    single.sort()
+    python = str(BIN / "python")
+    code = (
+        "from agentsh.policy import engine; from agentsh.policy.model import Context; "
+        "engine.decide({line!r}, Context())"
+    )
+    starts = interleaved(
+        {
+            "python -c pass": lambda: run_quietly([python, "-c", "pass"], str(project), env),
+            "import engine + decide 'true'": lambda: run_quietly(
+                [python, "-c", code.format(line="true")], str(project), env
+            ),
+            "import engine + decide 'git status'": lambda: run_quietly(
+                [python, "-c", code.format(line="git status")], str(project), env
+            ),
+        },
+        rounds,
+        warmup=2,
+    )
+    base = statistics.median(starts["python -c pass"])
+    table = Table(f"Policy ({len(lines)} corpus lines)")
+    table.add(
+        "agentshctl check --json --stdin, per command",
+        [1000 / per_second],
+        f"{per_second:,.0f} commands/s steady (target >= 3,000); "
+        f"{with_start:,.0f}/s for {len(lines) * 45:,} lines including start-up",
+    )
+    p99 = single[int(len(single) * 0.99)]
+    table.add("one decision, warm (p50)", single, f"p99 {p99:.2f} ms (target: adds <= 3 ms median)")
+    for name in ("import engine + decide 'true'", "import engine + decide 'git status'"):
+        added = statistics.median(starts[name]) - base
+        table.add(name, starts[name], f"adds {added:.1f} ms to start-up (target <= 30 ms)")
+    return table
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -251,7 +330,7 @@ def main() -> int:
     (small / "README.md").write_text("x")
     try:
         print(f"agentsh benchmark, {time.strftime('%Y-%m-%d')}: {machine()}\n")
-        tables = [per_command(rounds, env, small)]
+        tables = [per_command(rounds, env, small), policy(rounds, env, small)]
         sizes = [(10_000, 1_000)] if args.quick else [(100_000, 10_000)]
         for files, dirs in sizes:
             tables.append(discovery(rounds, base, env, files, dirs))

@@ -13,9 +13,9 @@ must be group names.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 
+from agentsh.policy import lazyre
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
 from agentsh.records import field, record
 
@@ -290,7 +290,7 @@ _AWS_SECRET_UNLESS: Mapping[tuple[str, str], str] = {
     ("glue", "get-connections"): "--hide-password",
 }
 
-_AWS_TARGET_OPTION = re.compile(
+_AWS_TARGET_OPTION = lazyre.compile(
     r"^--(?:[a-z0-9-]+-)?(?:identifier|identifiers|id|ids|name|names|arn|arns|url)$"
     r"|^--(?:bucket|cluster|service|function|table|key|stack|repository)$"
 )
@@ -303,7 +303,7 @@ _AWS_GLOBAL_ENDPOINTS: Mapping[str, str] = {
 }
 _AWS_ENDPOINT_PREFIX: Mapping[str, str] = {"s3api": "s3", "configservice": "config"}
 
-_LOCAL_HOSTS = re.compile(
+_LOCAL_HOSTS = lazyre.compile(
     r"^[a-z]+://(?:localhost|127\.0\.0\.1|\[::1\]|localstack|host\.docker\.internal)(?::\d+)?(?:/|$)"
 )
 

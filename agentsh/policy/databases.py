@@ -20,7 +20,7 @@ import re
 import shlex
 from collections.abc import Callable, Iterable, Sequence
 
-from agentsh.policy import sql
+from agentsh.policy import lazyre, sql
 from agentsh.policy.argv import ParsedArgs, parse
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
 from agentsh.policy.parse import resolve
@@ -35,11 +35,11 @@ def _rule(name: str) -> str:
 
 # --- where a command connects ------------------------------------------------------------
 
-_VARIABLE_WORD = re.compile(r'^"?\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))"?$')
-_URL = re.compile(
+_VARIABLE_WORD = lazyre.compile(r'^"?\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))"?$')
+_URL = lazyre.compile(
     r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?(?P<hosts>[^/?#]*)(?:/(?P<path>[^?#]*))?"
 )
-_CONNINFO = re.compile(r"(\w+)\s*=\s*('(?:\\.|[^'\\])*'|\S*)")
+_CONNINFO = lazyre.compile(r"(\w+)\s*=\s*('(?:\\.|[^'\\])*'|\S*)")
 
 
 @record
@@ -361,7 +361,7 @@ def _psql(cmd: SimpleCommand, ctx: Context) -> _Client:
 
 
 _STDIN_PATHS = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
-_PLAIN_PAGER = re.compile(
+_PLAIN_PAGER = lazyre.compile(
     r"^\s*(?:\S*/)?(?:cat|less|more|most|pspg|bat|head|tail)?(?:\s+-[\w-]+)*\s*$"
 )
 
@@ -433,7 +433,7 @@ def _mysql_words(cmd: SimpleCommand, with_value: frozenset[str] = _MYSQL_VALUES)
     return _read(cmd, args, with_value, flags=_MYSQL_FLAGS)
 
 
-_INIT_COMMAND = re.compile(r"^\s*init[-_]command\s*=\s*(.*?)\s*$", re.MULTILINE | re.IGNORECASE)
+_INIT_COMMAND = lazyre.compile(r"^\s*init[-_]command\s*=\s*(.*?)\s*$", re.MULTILINE | re.IGNORECASE)
 
 
 def _mysql_option_files(ctx: Context, words: _Words) -> list[_Script]:
@@ -834,20 +834,20 @@ _MONGO_VALUES = sql.word_set(
     --cryptSharedLibPath --keyVaultNamespace --kmsURL --oidcFlows --oidcRedirectUri --browser
     --sslCAFile --sslPEMKeyFile --sslPEMKeyPassword --sslCRLFile --sslDisabledProtocols"""
 )
-_MONGO_SHELL_HELPER = re.compile(
+_MONGO_SHELL_HELPER = lazyre.compile(
     r"^[ \t]*(?:show[ \t]+\w+[^\n;]*|use[ \t]+[\w.-]+|it|exit|quit|help(?:[ \t]+\w+)?|cls)[ \t]*;?[ \t]*$",
     re.MULTILINE | re.IGNORECASE,
 )
-_JS_TOKEN = re.compile(
+_JS_TOKEN = lazyre.compile(
     r"(?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))"
     r"|(?P<string>'(?:[^'\\\n]|\\.)*'?|\"(?:[^\"\\\n]|\\.)*\"?)"
     r"|(?P<template>`(?:[^`\\]|\\.)*`?)",
     re.DOTALL,
 )
-_JS_MEMBER = re.compile(r"\.\s*([A-Za-z_$][\w$]*)\s*(\()?")
-_JS_CALL = re.compile(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(")
-_JS_COMPUTED = re.compile(r"(?<=[\w$)\]])\s*\[([^\[\]]*)\]\s*(\()?")
-_JS_DANGEROUS = re.compile(
+_JS_MEMBER = lazyre.compile(r"\.\s*([A-Za-z_$][\w$]*)\s*(\()?")
+_JS_CALL = lazyre.compile(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(")
+_JS_COMPUTED = lazyre.compile(r"(?<=[\w$)\]])\s*\[([^\[\]]*)\]\s*(\()?")
+_JS_DANGEROUS = lazyre.compile(
     r"(?<![\w$])(require|process|eval|Function|load|import|globalThis|Reflect|constructor|"
     r"__proto__|prototype|child_process|setTimeout|setInterval|fetch|runProgram|run|"
     r"_runMongoProgram|startMongoProgram|removeFile|writeFile|appendFile|mkdir|cd|fs)(?![\w$])"
@@ -883,7 +883,7 @@ _MONGO_READS = sql.word_set(
     getCollectionInfos listDatabases getSearchIndexes getShardDistribution isCapped
     getShardVersion printjson print"""
 )
-_MONGO_RUN_COMMAND = re.compile(r"""\s*\(\s*(?:\{\s*)?["']?([A-Za-z_$][\w$]*)""")
+_MONGO_RUN_COMMAND = lazyre.compile(r"""\s*\(\s*(?:\{\s*)?["']?([A-Za-z_$][\w$]*)""")
 _MONGO_READ_COMMANDS = sql.word_set(
     """listDatabases listCollections listIndexes ping serverStatus buildInfo buildinfo hello
     isMaster ismaster dbStats dbstats collStats collstats hostInfo getParameter

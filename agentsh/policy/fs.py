@@ -27,6 +27,7 @@ import re
 import shlex
 from collections.abc import Callable, Iterable, Sequence
 
+from agentsh.policy import lazyre
 from agentsh.policy.argv import ParsedArgs, parse
 from agentsh.policy.model import Context, Decision, Finding, SimpleCommand, finding
 from agentsh.records import record
@@ -63,17 +64,17 @@ SYSTEM_DIRS: frozenset[str] = frozenset(
 )  # fmt: skip
 """Directories whose recursive removal breaks the machine."""
 
-_REGENERABLE_NAME_RE = re.compile(
+_REGENERABLE_NAME_RE = lazyre.compile(
     "|".join(fnmatch.translate(pattern) for pattern in REGENERABLE_NAME_PATTERNS)
 )
-_BLOCK_DEVICE_RE = re.compile(
+_BLOCK_DEVICE_RE = lazyre.compile(
     r"^/dev/(?:(?:sd|hd|vd|xvd)[a-z]|nvme\d|mmcblk\d|md\d|md/|dm-\d|nbd\d|sr\d"
     r"|disk\d|rdisk\d|disk/|mapper/|root$)"
 )
-_GLOB_RE = re.compile(r"[*?\[]")
-_MATCH_ALL_RE = re.compile(r"^[.?*]*\*[.?*]*$")
+_GLOB_RE = lazyre.compile(r"[*?\[]")
+_MATCH_ALL_RE = lazyre.compile(r"^[.?*]*\*[.?*]*$")
 """A last path component that matches (nearly) every entry: `*`, `.*`, `*.*`, `.??*`."""
-_BRACE_RE = re.compile(r"\{([^{}]*,[^{}]*)\}")
+_BRACE_RE = lazyre.compile(r"\{([^{}]*,[^{}]*)\}")
 _HARMLESS_SINKS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"})
 _MAX_LISTED = 4
 
@@ -919,7 +920,7 @@ _RSYNC_VALUE_OPTIONS = frozenset(
      "--password-file", "--out-format", "--info", "--debug", "--modify-window",
      "--remote-option", "--usermap", "--groupmap", "--iconv", "--sockopts", "--protocol"}
 )  # fmt: skip
-_RSYNC_REMOTE_RE = re.compile(r"^(?:rsync://|[^/]*::|[^/:]+:)")
+_RSYNC_REMOTE_RE = lazyre.compile(r"^(?:rsync://|[^/]*::|[^/:]+:)")
 
 
 def _classify_rsync(cmd: SimpleCommand, ctx: Context) -> list[Finding]:

@@ -21,6 +21,7 @@ import re
 import shlex
 from collections.abc import Callable, Sequence
 
+from agentsh.policy import lazyre
 from agentsh.policy.argv import ParsedArgs, parse
 from agentsh.policy.model import Context, Decision, Finding, SimpleCommand, finding
 from agentsh.records import field, record
@@ -55,7 +56,7 @@ _GLOBAL_VALUE_OPTIONS = frozenset(
      "--attr-source", "--list-cmds"}
 )  # fmt: skip
 
-_PROGRAM_CONFIG_KEYS = re.compile(
+_PROGRAM_CONFIG_KEYS = lazyre.compile(
     r"""^(?:
         alias\..+
       | core\.(?:sshcommand|hookspath|fsmonitor|pager|editor|askpass|gitproxy
@@ -85,7 +86,7 @@ _PROGRAM_ENV = frozenset(
      "GIT_PROXY_COMMAND", "GIT_EXEC_PATH", "GIT_TEMPLATE_DIR", "GIT_CONFIG_PARAMETERS",
      "GIT_CONFIG", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"}
 )  # fmt: skip
-_CONFIG_ENV_KEY_RE = re.compile(r"^GIT_CONFIG_KEY_(\d+)$")
+_CONFIG_ENV_KEY_RE = lazyre.compile(r"^GIT_CONFIG_KEY_(\d+)$")
 
 # --------------------------------------------------------------------------- the parsed command
 
@@ -149,7 +150,7 @@ _SAFE_SSH_SETTINGS = frozenset(
      "serveralivecountmax", "hostkeyalgorithms", "pubkeyacceptedkeytypes",
      "pubkeyacceptedalgorithms", "addkeystoagent", "forwardagent"}
 )  # fmt: skip
-_SSH_FLAGS_RE = re.compile(r"^-[vqT46CAaxNn]+$")
+_SSH_FLAGS_RE = lazyre.compile(r"^-[vqT46CAaxNn]+$")
 
 
 def _is_plain_ssh(words: Sequence[str]) -> bool:
@@ -332,7 +333,7 @@ def _describe_refs(refs: Sequence[str], default: str) -> str:
 # working tree ----------------------------------------------------------------
 
 _DISCARDS = "would discard uncommitted changes"
-_PATH_LIKE_RE = re.compile(r"^(?:\.{1,2}(?:/|$)|:/|/)|[*?\[]|\.[A-Za-z][A-Za-z0-9]*$")
+_PATH_LIKE_RE = lazyre.compile(r"^(?:\.{1,2}(?:/|$)|:/|/)|[*?\[]|\.[A-Za-z][A-Za-z0-9]*$")
 """A word that names files rather than a branch: `.`, `./x`, `*.py`, `src/app.py`."""
 
 

@@ -15,13 +15,13 @@ that host through the proxy.
 
 from __future__ import annotations
 
-import ipaddress
-import json
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+from agentsh.policy import lazyre
 from agentsh.policy.argv import ParsedArgs, parse
+from agentsh.policy.hosts import is_loopback
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
 from agentsh.records import field, record, replace
 
@@ -40,26 +40,26 @@ DESTRUCTIVE_WORDS = frozenset(
 )  # fmt: skip
 """Words that, in a GraphQL mutation's name (`volumeDelete`, `delete_project`), mean data goes away."""
 
-_CREDENTIAL_HEADER = re.compile(
+_CREDENTIAL_HEADER = lazyre.compile(
     r"auth|token|api-?key|access-?key|secret|session|cookie|passw|credential|signature|^key$",
     re.IGNORECASE,
 )
-_CREDENTIAL_VALUE = re.compile(r"^\s*(bearer|basic|token|digest)\s", re.IGNORECASE)
-_SECRET_VARIABLE = re.compile(
+_CREDENTIAL_VALUE = lazyre.compile(r"^\s*(bearer|basic|token|digest)\s", re.IGNORECASE)
+_SECRET_VARIABLE = lazyre.compile(
     r"(?:\$\{?|\{\{)\w*(token|key|secret|pass|auth|cookie|session|cred|bearer)", re.IGNORECASE
 )
-_CREDENTIAL_QUERY = re.compile(
+_CREDENTIAL_QUERY = lazyre.compile(
     r"token|api[_-]?key|apikey|secret|passw|auth|signature|^sig$|^key$|session|jwt|credential",
     re.IGNORECASE,
 )
-_DYNAMIC_MARK = re.compile(r"\$|`|<\(|\{\{")
-_STATIC_HOST = re.compile(
+_DYNAMIC_MARK = lazyre.compile(r"\$|`|<\(|\{\{")
+_STATIC_HOST = lazyre.compile(
     r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^/?#@]*@)?(\[[^\]]*\]|[^/:?#\[]+)[/:?#]", re.I
 )
-_IDENTIFIER_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-_GRAPHQL_TOKEN = re.compile(r"\.\.\.|[A-Za-z_]\w*|[{}():]|\S")
-_GRAPHQL_STRING = re.compile(r'"""(?:.|\n)*?"""|"(?:\\.|[^"\\\n])*"|#[^\n]*')
-_GRAPHQL_DOCUMENT = re.compile(r"^\s*(\{|query\b|mutation\b|subscription\b|fragment\b)")
+_IDENTIFIER_WORDS = lazyre.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_GRAPHQL_TOKEN = lazyre.compile(r"\.\.\.|[A-Za-z_]\w*|[{}():]|\S")
+_GRAPHQL_STRING = lazyre.compile(r'"""(?:.|\n)*?"""|"(?:\\.|[^"\\\n])*"|#[^\n]*')
+_GRAPHQL_DOCUMENT = lazyre.compile(r"^\s*(\{|query\b|mutation\b|subscription\b|fragment\b)")
 
 # --- option tables -----------------------------------------------------------
 
@@ -116,7 +116,7 @@ _CURL_DATA_OPTIONS = frozenset(
     {"d", "F", "--data", "--data-ascii", "--data-binary", "--data-raw", "--data-urlencode",
      "--json", "--form", "--form-string"}
 )  # fmt: skip
-_CURL_FTP_DESTRUCTIVE = re.compile(r"^[-+*]*\s*(dele|rmd|xrmd|rm|rmdir|rename|rnfr)\b", re.I)
+_CURL_FTP_DESTRUCTIVE = lazyre.compile(r"^[-+*]*\s*(dele|rmd|xrmd|rm|rmdir|rename|rnfr)\b", re.I)
 
 _WGET_WITH_VALUE = frozenset("oaeOPtTwQlARDXIUBi") | _long_options(
     """
@@ -336,20 +336,6 @@ def _judge_target(request: _Request, target: _Target, cmd: SimpleCommand) -> lis
     return []
 
 
-def is_loopback(host: str) -> bool:
-    """localhost, 127.0.0.0/8, ::1 (and 0.0.0.0, which reaches this machine too)."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return address.is_loopback or address.is_unspecified
-
-
 # --- targets -------------------------------------------------------------------
 
 
@@ -418,6 +404,8 @@ def _destructive_mutation(bodies: Sequence[_Body]) -> str | None:
 
 def _graphql_documents(text: str) -> list[str]:
     """The GraphQL text a body carries: its JSON `query`/`operationName`, or the raw text."""
+    import json
+
     try:
         payload = json.loads(text)
     except ValueError:
@@ -475,6 +463,8 @@ def _identifier_words(name: str) -> list[str]:
 
 def _is_graphql_read(text: str | None) -> bool:
     """True only for a body that is certainly GraphQL and holds no mutation."""
+    import json
+
     if text is None:
         return False
     try:
@@ -582,7 +572,7 @@ def _curl_expand_configs(
     return expanded
 
 
-_CONFIG_LINE = re.compile(r"^\s*(-{0,2})([A-Za-z0-9#:.-][A-Za-z0-9.-]*)\s*([=:]?)\s*(.*?)\s*$")
+_CONFIG_LINE = lazyre.compile(r"^\s*(-{0,2})([A-Za-z0-9#:.-][A-Za-z0-9.-]*)\s*([=:]?)\s*(.*?)\s*$")
 
 
 def _curl_config_args(text: str) -> list[str]:
@@ -774,6 +764,8 @@ def _wget_method(parsed: ParsedArgs, words: _Words) -> str | None:
 
 def _httpie(cmd: SimpleCommand, ctx: Context) -> list[_Request]:
     """`http [METHOD] URL [ITEM ...]`, guessing the method the way HTTPie does."""
+    import json
+
     parsed = parse(cmd.args, _HTTPIE_WITH_VALUE)
     positionals = list(parsed.positionals)
     if parsed.has(*_HTTPIE_NOT_SENT) or not positionals:
@@ -847,6 +839,8 @@ def _split_httpie_item(item: str) -> tuple[str, str, str]:
 
 
 def _json_or_text(value: str) -> object:
+    import json
+
     try:
         return json.loads(value)
     except ValueError:
@@ -914,6 +908,8 @@ def _gh_bodies(
     cmd: SimpleCommand,
     ctx: Context,
 ) -> list[_Body]:
+    import json
+
     bodies: list[_Body] = []
     values: dict[str, object] = {}
     for given in fields:

@@ -17,16 +17,24 @@ are not one-liners and stay allowed here.
 
 from __future__ import annotations
 
-import ast
 import functools
 import posixpath
 import re
 import shlex
 from collections.abc import Iterator, Mapping
 
-from agentsh.policy.http import is_loopback
+from agentsh.policy import lazyre
+from agentsh.policy.hosts import is_loopback
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
 from agentsh.records import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import ast
+else:
+    ast = None
+_ast_loaded = False
+"""`ast` is imported by `_scan_python` on first use: it costs several ms to import."""
 
 _PYTHONS = {"python", "python2", "python3", "pypy", "pypy3"} | {
     f"python{major}.{minor}"
@@ -382,20 +390,25 @@ _PY_ARGS_CALLS = frozenset(
     {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
      "subprocess.Popen"}
 )  # fmt: skip
-_PY_EXEC_CALL = re.compile(r"^os\.(?:(exec|spawn)(l|v)(p?)(e?)|posix_spawnp?)$")
+_PY_EXEC_CALL = lazyre.compile(r"^os\.(?:(exec|spawn)(l|v)(p?)(e?)|posix_spawnp?)$")
 _PY_OTHER_SPAWNS = frozenset({"pty.spawn", "asyncio.create_subprocess_exec", "os.startfile"})
 _PY_DELETE_CALLS = frozenset({"shutil.rmtree", "os.remove", "os.unlink", "os.rmdir",
                               "os.removedirs"})  # fmt: skip
 _PY_DELETE_METHODS = frozenset({"unlink", "rmdir", "rmtree"})
-_PY_HTTP_CLIENT = re.compile(r"^(requests|httpx|aiohttp|urllib3|niquests|http\.client)\b")
-_PY_HTTP_VERB = re.compile(r"\.(delete|put|patch|post)$")
+_PY_HTTP_CLIENT = lazyre.compile(r"^(requests|httpx|aiohttp|urllib3|niquests|http\.client)\b")
+_PY_HTTP_VERB = lazyre.compile(r"\.(delete|put|patch|post)$")
 _PY_DYNAMIC_EVAL = frozenset({"exec", "eval", "compile", "execfile", "runpy.run_path",
                               "runpy.run_module", "code.interact"})  # fmt: skip
-_PY_NATIVE = re.compile(r"^(ctypes|cffi|_posixsubprocess)\b")
+_PY_NATIVE = lazyre.compile(r"^(ctypes|cffi|_posixsubprocess)\b")
 _PY_RISKY_MODULES = frozenset({"os", "subprocess", "shutil", "pty", "posix", "ctypes", "builtins"})
 
 
 def _scan_python(code: str, depth: int) -> _Scan:
+    global ast, _ast_loaded
+    if not _ast_loaded:
+        import ast
+
+        _ast_loaded = True
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -779,8 +792,8 @@ def _py_url(node: ast.Call, constants: _Constants, position: int = 0) -> str | N
 # --- the other languages: rules over the source text ---------------------------------------
 
 _STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "e": "\x1b", "a": "\a"}
-_HEX_ESCAPE = re.compile(r"\\x\{?([0-9A-Fa-f]{1,4})\}?|\\u\{?([0-9A-Fa-f]{4,6})\}?")
-_URL = re.compile(r"https?://[^\s'\"`)]+")
+_HEX_ESCAPE = lazyre.compile(r"\\x\{?([0-9A-Fa-f]{1,4})\}?|\\u\{?([0-9A-Fa-f]{4,6})\}?")
+_URL = lazyre.compile(r"https?://[^\s'\"`)]+")
 _BRACKETS = {"(": ")", "[": "]", "{": "}", "<": ">"}
 
 
@@ -816,40 +829,40 @@ class _Rules:
 
 
 def _never() -> re.Pattern[str]:
-    return re.compile(r"(?!x)x")
+    return lazyre.compile(r"(?!x)x")
 
 
 _RULES: dict[str, _Rules] = {
     "js": _Rules(
-        spawn_call=re.compile(
+        spawn_call=lazyre.compile(
             r"(?<![\w$])(?P<fn>execSync|exec|spawnSync|spawn|execFileSync|execFile|fork"
             r"|Bun\s*\.\s*spawnSync|Bun\s*\.\s*spawn|new\s+Deno\s*\.\s*Command|Deno\s*\.\s*run)\s*(?=\()"
         ),
-        shell_literal=re.compile(
+        shell_literal=lazyre.compile(
             r"(?:(?<![\w$])Bun\s*\.\s*|(?<![\w$.]))\$\s*`(?P<body>(?:[^`\\]|\\.)*)`"
         ),
-        spawn_other=re.compile(
+        spawn_other=lazyre.compile(
             r"process\s*\.\s*binding|spawn_sync|process\s*\.\s*dlopen"
             r"|\b(?:execSync|exec|spawnSync|spawn|execFileSync|execFile|fork)\s*:"
         ),
-        delete_call=re.compile(
+        delete_call=lazyre.compile(
             r"(?<![\w$])(?P<fn>rmSync|rmdirSync|unlinkSync|rm|rmdir|unlink|remove|removeSync"
             r"|emptyDir|emptyDirSync|rimraf(?:\s*\.\s*sync)?|Deno\s*\.\s*removeSync|Deno\s*\.\s*remove)\s*(?=\()"
         ),
-        http_write=re.compile(
+        http_write=lazyre.compile(
             r"\bmethod\s*:\s*(?:['\"`](?P<method>\w+)['\"`]|(?P<dynamic>[A-Za-z_$][\w$.]*))"
             r"|(?<![\w$])(?:axios|got|ky|superagent|needle)['\"]?\s*\)?\s*\.\s*(?P<verb>delete|del|put|patch|post)\s*\(",
             re.IGNORECASE,
         ),
-        eval_call=re.compile(r"(?<![\w$.])(?P<fn>eval|new\s+Function|Function)\s*(?=\()"),
-        dynamic_call=re.compile(
+        eval_call=lazyre.compile(r"(?<![\w$.])(?P<fn>eval|new\s+Function|Function)\s*(?=\()"),
+        dynamic_call=lazyre.compile(
             r"(?<![\w$.])(?:require|import)\s*\(\s*(?!['\"][^'\"`$]*['\"]\s*\))"
             r"|\bvm\s*\.\s*run\w*|\]\s*\("
         ),
-        interpolates=re.compile(r"\$\{"),
+        interpolates=lazyre.compile(r"\$\{"),
         quotes="'\"`",
-        spawn_gate=re.compile(r"child_process|\bBun\b|\bDeno\b"),
-        spawn_module=re.compile(r"child_process"),
+        spawn_gate=lazyre.compile(r"child_process|\bBun\b|\bDeno\b"),
+        spawn_module=lazyre.compile(r"child_process"),
         command_arguments={
             "exec": 1,
             "execSync": 1,
@@ -866,89 +879,91 @@ _RULES: dict[str, _Rules] = {
         runner={"fork": "node"},
     ),
     "perl": _Rules(
-        spawn_call=re.compile(
+        spawn_call=lazyre.compile(
             r"(?<![\w$@%>:.'\"])(?:CORE::)?(?P<fn>system|exec|readpipe)\b(?=\s*(?:[(\'\"$@{]|q[qw]?\s*[^\w\s]))"
         ),
-        shell_literal=re.compile(
+        shell_literal=lazyre.compile(
             r"`(?P<body>[^`]*)`|(?<![\w$@%&])qx\s*(?:\{(?P<b1>[^}]*)\}|\((?P<b2>[^)]*)\)|\[(?P<b3>[^\]]*)\]"
             r"|<(?P<b4>[^>]*)>|(?P<d>[^\w\s{(\[<])(?P<b5>.*?)(?P=d))",
             re.DOTALL,
         ),
-        spawn_other=re.compile(
+        spawn_other=lazyre.compile(
             r"\bIPC::(?:Open[23]|Run|Cmd)|\bopen[23]\s*\(|\bsyscall\b"
             r"|(?<![\w$])open\s*\(?[^;]*?(?:['\"]\s*(?:\|\s*\S|-\||\|-)|\|\s*['\"])"
         ),
-        delete_call=re.compile(
+        delete_call=lazyre.compile(
             r"(?<![\w$@%])(?P<fn>unlink|rmdir|rmtree|remove_tree)\b(?=\s*[(\'\"$@]|\s+\w|\s*;|\s*$)"
         ),
-        http_write=re.compile(
+        http_write=lazyre.compile(
             r"->\s*(?P<verb>delete|put|patch|post|post_form)\s*\("
             r"|\bHTTP::Request(?:::Common)?\b[^;]*?\b(?P<method>DELETE|PUT|PATCH|POST)\b"
             r"|->\s*request\s*\(\s*['\"](?P<method2>DELETE|PUT|PATCH|POST)['\"]",
         ),
-        eval_call=re.compile(
+        eval_call=lazyre.compile(
             r"(?<![\w$@%&>:])(?P<fn>eval)\b(?!\s*\{)(?=\s*(?:[(\'\"$@]|q[qw]?\s*[^\w\s]))"
         ),
-        dynamic_call=re.compile(r"(?<![&\w$@%])&\s*[{$]|\$\w+\s*->\s*\(|\bdo\s+\$|\brequire\s+\$"),
-        interpolates=re.compile(r"(?<!\\)[$@][\w{:]"),
-        quote_like=re.compile(r"(qw|qq|q)\s*([^\w\s])"),
+        dynamic_call=lazyre.compile(
+            r"(?<![&\w$@%])&\s*[{$]|\$\w+\s*->\s*\(|\bdo\s+\$|\brequire\s+\$"
+        ),
+        interpolates=lazyre.compile(r"(?<!\\)[$@][\w{:]"),
+        quote_like=lazyre.compile(r"(qw|qq|q)\s*([^\w\s])"),
     ),
     "ruby": _Rules(
-        spawn_call=re.compile(
+        spawn_call=lazyre.compile(
             r"(?:(?<![\w$@.:'\"])(?:Kernel|Process)\s*\.\s*|(?<![\w$@.:'\"]))(?P<fn>system|exec|spawn)\b(?=\s*[(\'\"%\[{]|\s+\w)"
             r"|(?<![\w$@:])(?P<fn2>IO\s*\.\s*popen|Open3\s*\.\s*\w+|PTY\s*\.\s*spawn)\b"
         ),
-        shell_literal=re.compile(
+        shell_literal=lazyre.compile(
             r"`(?P<body>[^`]*)`|%x(?:\{(?P<b1>[^}]*)\}|\((?P<b2>[^)]*)\)|\[(?P<b3>[^\]]*)\]"
             r"|<(?P<b4>[^>]*)>|(?P<d>[^\w\s{(\[<])(?P<b5>.*?)(?P=d))",
             re.DOTALL,
         ),
-        spawn_other=re.compile(
+        spawn_other=lazyre.compile(
             r"(?<![\w.])open\s*\(?\s*['\"]\s*\||\bIO\s*\.\s*(?:read|readlines|foreach|write|binread)\s*\(?\s*['\"]\s*\|"
             r"|\b(?:send|public_send|__send__)\s*\(?\s*[:'\"](?:system|exec|spawn|`)|\bfork\b|\bsyscall\b"
         ),
-        delete_call=re.compile(
+        delete_call=lazyre.compile(
             r"\bFileUtils\s*\.\s*(?P<fn>rm\w*|remove\w*|rmdir|rmtree)\b|\bFile\s*\.\s*(?P<fn2>delete|unlink)\b"
             r"|\bDir\s*\.\s*(?P<fn3>rmdir|delete|unlink)\b|(?<![\w.])(?P<fn4>rm_rf|rm_r|rm_f|remove_dir|remove_entry\w*)\b"
             r"|\.\s*(?P<fn5>rmtree)\b"
         ),
-        http_write=re.compile(
+        http_write=lazyre.compile(
             r"\bNet::HTTP::(?P<method>Delete|Put|Patch|Post)\b|\bNet::HTTP\s*\.\s*(?P<verb>post|post_form|put)\b"
             r"|\b(?:HTTParty|RestClient|Faraday|HTTP|Excon|Typhoeus)\s*\.\s*(?P<verb2>delete|put|patch|post)\b"
             r"|\bsend_request\s*\(\s*['\"](?P<method2>DELETE|PUT|PATCH|POST)['\"]",
             re.IGNORECASE,
         ),
-        eval_call=re.compile(
+        eval_call=lazyre.compile(
             r"(?<![\w.])(?P<fn>eval|instance_eval|class_eval|module_eval)\b(?=\s*[(\'\"%])"
         ),
-        dynamic_call=re.compile(
+        dynamic_call=lazyre.compile(
             r"\b(?:send|public_send|__send__)\s*\(?\s*(?![:'\"]\w)|\bconst_get\b|\bmethod\s*\(\s*[^:'\"]"
         ),
-        interpolates=re.compile(r"#\{"),
-        quote_like=re.compile(r"(%w|%W|%i|%q|%Q|%)([^\w\s=])"),
+        interpolates=lazyre.compile(r"#\{"),
+        quote_like=lazyre.compile(r"(%w|%W|%i|%q|%Q|%)([^\w\s=])"),
         command_arguments={"IO.popen": 1},
     ),
     "php": _Rules(
-        spawn_call=re.compile(
+        spawn_call=lazyre.compile(
             r"(?<![\w$>:\\'\"])(?P<fn>system|exec|shell_exec|passthru|proc_open|popen|pcntl_exec)\s*(?=\()"
         ),
-        shell_literal=re.compile(r"`(?P<body>[^`]*)`"),
-        spawn_other=re.compile(
+        shell_literal=lazyre.compile(r"`(?P<body>[^`]*)`"),
+        spawn_other=lazyre.compile(
             r"(?<![\w$>:])(?:expect_popen|ssh2_exec)\s*\("
             r"|['\"](?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec)['\"]"
         ),
-        delete_call=re.compile(r"(?<![\w$>:])(?P<fn>unlink|rmdir)\b"),
-        http_write=re.compile(
+        delete_call=lazyre.compile(r"(?<![\w$>:])(?P<fn>unlink|rmdir)\b"),
+        http_write=lazyre.compile(
             r"CURLOPT_CUSTOMREQUEST\s*,\s*['\"](?P<method>\w+)['\"]|CURLOPT_(?P<verb>POST|PUT)\b"
             r"|['\"]method['\"]\s*=>\s*['\"](?P<method2>\w+)['\"]",
             re.IGNORECASE,
         ),
-        eval_call=re.compile(r"(?<![\w$>:])(?P<fn>eval|assert)\s*(?=\()"),
-        dynamic_call=re.compile(
+        eval_call=lazyre.compile(r"(?<![\w$>:])(?P<fn>eval|assert)\s*(?=\()"),
+        dynamic_call=lazyre.compile(
             r"\$\w+\s*\(|\)\s*\(|\bcreate_function\b|(?<![\w$>:])(?:call_user_func(?:_array)?|array_map|array_walk"
             r"|usort|uasort|register_shutdown_function|forward_static_call)\s*\(\s*\$"
         ),
-        interpolates=re.compile(r"(?<!\\)\$[\w{]|\{\$"),
+        interpolates=lazyre.compile(r"(?<!\\)\$[\w{]|\{\$"),
         command_arguments={
             "system": 1,
             "exec": 1,
@@ -962,22 +977,22 @@ _RULES: dict[str, _Rules] = {
     "python-text": _Rules(
         spawn_call=_never(),
         shell_literal=_never(),
-        spawn_other=re.compile(
+        spawn_other=lazyre.compile(
             r"\b(?:os\s*\.\s*(?:system|popen|exec\w*|spawn\w*|posix_spawn\w*|fork)|subprocess|pty\s*\.\s*spawn"
             r"|commands\s*\.|ctypes|create_subprocess)\b"
         ),
-        delete_call=re.compile(
+        delete_call=lazyre.compile(
             r"\b(?:shutil\s*\.\s*(?P<fn>rmtree)|os\s*\.\s*(?P<fn2>remove|unlink|rmdir|removedirs))\b"
             r"|\.\s*(?P<fn3>unlink|rmdir)\s*\("
         ),
-        http_write=re.compile(
+        http_write=lazyre.compile(
             r"\b(?:requests|httpx|aiohttp|urllib3)\s*\.\s*(?P<verb>delete|put|patch|post)\b"
             r"|method\s*=\s*['\"](?P<method>\w+)['\"]|\.request\s*\(\s*['\"](?P<method2>\w+)['\"]",
             re.IGNORECASE,
         ),
         eval_call=_never(),
-        dynamic_call=re.compile(r"\b(?:exec|eval|compile|__import__|import_module)\s*\("),
-        interpolates=re.compile(r"\{"),
+        dynamic_call=lazyre.compile(r"\b(?:exec|eval|compile|__import__|import_module)\s*\("),
+        interpolates=lazyre.compile(r"\{"),
     ),
 }
 
@@ -1117,7 +1132,7 @@ def _read_arguments(rules: _Rules, code: str, start: int) -> list[_Argument]:
     return arguments
 
 
-_KEYWORD_ARGUMENT = re.compile(r"[A-Za-z_]\w*:(?!:)|:[A-Za-z_]")
+_KEYWORD_ARGUMENT = lazyre.compile(r"[A-Za-z_]\w*:(?!:)|:[A-Za-z_]")
 
 
 class _Reader:

@@ -16,10 +16,10 @@ Each platform is one `Platform` value below the machinery; search for
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Mapping, Sequence
 from functools import partial
 
+from agentsh.policy import lazyre
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
 from agentsh.records import field, record
 
@@ -155,7 +155,7 @@ _MUTATING_WORDS = frozenset(_DESTRUCTIVE_WORDS) | _words(
     cancel install uninstall invite login logout"""
 )
 
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+_URL_PASSWORD = lazyre.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 
 
 # ---------------------------------------------------------------------------

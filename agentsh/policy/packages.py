@@ -12,9 +12,9 @@ account's tokens. A `--dry-run` stays allowed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
+from agentsh.policy import lazyre
 from agentsh.policy.argv import ParsedArgs, parse
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
 from agentsh.records import field, record
@@ -94,21 +94,18 @@ _NPM_ALIASES = {
 """npm's own command list and aliases (lib/utils/cmd-list.js)."""
 
 
-def _unique_prefixes(words: Iterable[str]) -> dict[str, str]:
-    """Every prefix that names exactly one word, like the `abbrev` package npm uses."""
-    words = sorted(set(words))
-    table: dict[str, str] = {}
-    for word in words:
-        for end in range(1, len(word) + 1):
-            prefix = word[:end]
-            if sum(other.startswith(prefix) for other in words) == 1:
-                table[prefix] = word
-        table[word] = word
-    return table
+_NPM_WORDS = tuple(sorted({*_NPM_COMMANDS, *_NPM_ALIASES}))
 
 
-_NPM_ABBREVIATIONS = _unique_prefixes((*_NPM_COMMANDS, *_NPM_ALIASES))
-_CAMEL_HUMP = re.compile(r"[A-Z]")
+def _unique_expansion(prefix: str) -> str:
+    """The one npm command or alias `prefix` abbreviates (npm's `abbrev`), else `prefix`."""
+    matches = [word for word in _NPM_WORDS if word.startswith(prefix)]
+    if prefix in matches:
+        return prefix
+    return matches[0] if len(matches) == 1 else prefix
+
+
+_CAMEL_HUMP = lazyre.compile(r"[A-Z]")
 
 
 def _npm_verb(word: str) -> str:
@@ -118,7 +115,7 @@ def _npm_verb(word: str) -> str:
         return word
     if word in _NPM_ALIASES:
         return _NPM_ALIASES[word]
-    resolved = _NPM_ABBREVIATIONS.get(word, word)
+    resolved = _unique_expansion(word)
     while resolved in _NPM_ALIASES:
         resolved = _NPM_ALIASES[resolved]
     return resolved
@@ -459,7 +456,7 @@ _GRADLE_WITH_VALUE = frozenset(
         "M", "--write-verification-metadata", "F", "--task-graph",
     }
 )  # fmt: skip
-_GRADLE_PUBLISHING_TASK = re.compile(
+_GRADLE_PUBLISHING_TASK = lazyre.compile(
     r"^(publish(?!\w*ToMavenLocal$)\w*"  # publish, publishPlugins, publishXToYRepository ...
     r"|uploadArchives|bintrayUpload|jib|closeAndRelease\w*|release\w*StagingRepositor\w*)$"
 )

@@ -18,15 +18,18 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Literal
 
+from agentsh.policy import lazyre
 from agentsh.records import record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any, Literal
+
     from sqlglot import exp
 
-Syntax = Literal["psql", "mysql", "sqlite", "duckdb", "clickhouse", "cql"]
+    Syntax = Literal["psql", "mysql", "sqlite", "duckdb", "clickhouse", "cql"]
 
 SQL_WRITE = "sql-write"
 SQL_SIDE_EFFECT = "sql-side-effect"
@@ -38,7 +41,7 @@ _UNPARSED = "which agentsh cannot parse"
 _UNKNOWN = "which agentsh does not know"
 _UNREAD = "which agentsh cannot read"
 _UNSEEN = "whose text agentsh cannot see"
-_SOURCE = re.compile(r"(?is)^\s*SOURCE\s*")
+_SOURCE = lazyre.compile(r"(?is)^\s*SOURCE\s*")
 
 MAX_EFFECTS = 5
 MAX_SCRIPT_CHARS = 1_000_000
@@ -77,7 +80,7 @@ def clean(text: str, limit: int = SUMMARY_CHARS) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = lazyre.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 # --- splitting a script the way its client does -----------------------------------------
@@ -114,7 +117,7 @@ _BACKTICK = r"`(?:[^`]|``)*+`?"
 
 
 def _lexer(*alternatives: str) -> re.Pattern[str]:
-    return re.compile("|".join(alternatives), re.DOTALL)
+    return lazyre.compile("|".join(alternatives), re.DOTALL)
 
 
 @functools.cache
@@ -173,8 +176,8 @@ def _token_pattern(syntax: Syntax, escapes: bool) -> re.Pattern[str]:
     )
 
 
-_DOT_COMMAND = re.compile(r"[ \t]*\.([^\s]*)([^\n]*)")
-_MYSQL_LONG_COMMAND = re.compile(
+_DOT_COMMAND = lazyre.compile(r"[ \t]*\.([^\s]*)([^\n]*)")
+_MYSQL_LONG_COMMAND = lazyre.compile(
     r"[ \t]*(help|\?|clear|connect|delimiter|edit|ego|exit|go|nopager|notee|nowarning|pager"
     r"|print|prompt|quit|rehash|resetconnection|source|status|system|tee|use|warnings|charset"
     r"|query_attributes|ssl_session_data_print)(?=[\s;]|\Z)([^\n]*)",
@@ -183,8 +186,8 @@ _MYSQL_LONG_COMMAND = re.compile(
 _PSQL_WHOLE_LINE = frozenset({"!", "copy", "sf", "sf+", "sv", "sv+", "ef", "ev", "h", "help"})
 _PSQL_PIPE_TARGET = frozenset({"g", "gx", "o", "out", "w", "write"})
 _MYSQL_SHORT_NO_ARGS = frozenset("gGcpqsWwtnh?#xe")
-_COPY_FROM_STDIN = re.compile(r"(?is)^\s*COPY\b.*\bFROM\s+(?:STDIN|PSTDIN)\b")
-_COPY_DATA_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
+_COPY_FROM_STDIN = lazyre.compile(r"(?is)^\s*COPY\b.*\bFROM\s+(?:STDIN|PSTDIN)\b")
+_COPY_DATA_END = lazyre.compile(r"^\\\.[ \t]*$", re.MULTILINE)
 
 
 class _Splitter:
@@ -519,7 +522,7 @@ def _psql_command_effects(name: str, args: str, shown: str) -> list[Effect]:
     return [Effect(CLIENT_COMMAND, f"run the psql command {shown}", why=_UNKNOWN)]
 
 
-_PSQL_COPY = re.compile(
+_PSQL_COPY = lazyre.compile(
     r"(?is)^\s*(?P<source>\((?P<query>.*)\)|[^\s(]+)\s*(?:\([^)]*\)\s*)?"
     r"(?P<direction>from|to)\s+(?P<program>program\b)?\s*(?P<target>.*)$"
 )
@@ -580,15 +583,15 @@ _DIALECTS: dict[Syntax, str] = {
     "duckdb": "duckdb",
     "clickhouse": "clickhouse",
 }
-_LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*|#[^\n]*|/\*.*?\*/|\()*", re.DOTALL)
-_KEYWORD = re.compile(r"[A-Za-z_]+")
-_ANALYZE = re.compile(r"\bANALY[SZ]E\b", re.IGNORECASE)
-_EXPLAINED_STATEMENT = re.compile(
+_LEADING_NOISE = lazyre.compile(r"(?:\s+|--[^\n]*|#[^\n]*|/\*.*?\*/|\()*", re.DOTALL)
+_KEYWORD = lazyre.compile(r"[A-Za-z_]+")
+_ANALYZE = lazyre.compile(r"\bANALY[SZ]E\b", re.IGNORECASE)
+_EXPLAINED_STATEMENT = lazyre.compile(
     r"\b(?:SELECT|WITH|INSERT|UPDATE|DELETE|MERGE|VALUES|TABLE|EXECUTE|DECLARE|CREATE|REPLACE"
     r"|FROM|CALL|DO|COPY)\b",
     re.IGNORECASE,
 )
-_PRAGMA = re.compile(r"(?is)^\s*PRAGMA\s+(?:\w+\.)?(\w+)\s*(=|\()?")
+_PRAGMA = lazyre.compile(r"(?is)^\s*PRAGMA\s+(?:\w+\.)?(\w+)\s*(=|\()?")
 
 _WRITE_KEYWORDS = word_set(
     """INSERT UPDATE DELETE MERGE REPLACE UPSERT CREATE ALTER DROP TRUNCATE GRANT REVOKE RENAME
@@ -601,7 +604,7 @@ _SESSION_KEYWORDS = word_set(
     LISTEN UNLISTEN DISCARD ANALYZE ANALYSE USE HELP WATCH CHECK SHOW DESCRIBE DESC PREPARE
     UNLOCK"""
 )
-_SERVER_SETTING = re.compile(
+_SERVER_SETTING = lazyre.compile(
     r"\b(?:GLOBAL|PERSIST|PERSIST_ONLY|PASSWORD)\b|@@(?:global|persist)", re.I
 )
 
@@ -923,7 +926,9 @@ _SIDE_EFFECT_FUNCTIONS = {
 }
 _SERVERS_WITH_STORED_FUNCTIONS = frozenset({"postgres", "mysql"})
 _BUILTIN_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
-_BUILTIN_PREFIX = re.compile(r"^(?:pg_|json_|jsonb_|array_|regexp_|st_|ts_|xml|has_\w+_privilege$)")
+_BUILTIN_PREFIX = lazyre.compile(
+    r"^(?:pg_|json_|jsonb_|array_|regexp_|st_|ts_|xml|has_\w+_privilege$)"
+)
 _BUILTIN_FUNCTIONS = word_set(
     """age version current_database current_schema current_schemas current_user current_role
     current_setting current_catalog session_user system_user user database schema now

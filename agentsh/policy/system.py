@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from agentsh.policy import lazyre
 from agentsh.policy.argv import parse
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
 
@@ -225,7 +226,7 @@ _SIGNAL_NAMES = frozenset(
     }
 )  # fmt: skip
 _SIGNAL_NUMBERS = {"1": "HUP", "2": "INT", "3": "QUIT", "6": "ABRT", "9": "KILL", "15": "TERM"}
-_SIGNAL_SHORTHAND = re.compile(r"^-(?:SIG)?([A-Z][A-Z0-9]*(?:[+-]\d+)?|\d+)$")
+_SIGNAL_SHORTHAND = lazyre.compile(r"^-(?:SIG)?([A-Z][A-Z0-9]*(?:[+-]\d+)?|\d+)$")
 
 
 def _signal_name(spec: str) -> str:

@@ -58,6 +58,14 @@ class Invocation:
         return self.operands[0] if self.mode == "script" else None
 
     @property
+    def rcfile(self) -> str | None:
+        """The file given with --rcfile/--init-file, which an interactive bash sources."""
+        for index, option in enumerate(self.long_options):
+            if option in LONG_WITH_VALUE and index + 1 < len(self.long_options):
+                return self.long_options[index + 1]
+        return None
+
+    @property
     def login(self) -> bool:
         return "l" in self.letters or "--login" in self.long_options
 

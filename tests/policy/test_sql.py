@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from agentsh.policy.sql import (
@@ -9,10 +11,12 @@ from agentsh.policy.sql import (
     SQL_SIDE_EFFECT,
     SQL_UNCHECKED,
     SQL_WRITE,
-    Syntax,
     classify_script,
     clean,
 )
+
+if TYPE_CHECKING:
+    from agentsh.policy.sql import Syntax
 
 READS: list[tuple[Syntax, str]] = [
     ("psql", "SELECT * FROM deleted_users LIMIT 5"),

@@ -134,3 +134,11 @@ def test_check_reads_commands_line_by_line(ws: Workspace) -> None:
     decisions = [json.loads(line)["decision"] for line in result.stdout.splitlines()]
     assert decisions == ["allow", "confirm", "allow", "confirm"]
     assert result.returncode == 1
+
+
+def test_an_rcfile_is_judged_like_a_sourced_file(data: Workspace) -> None:
+    (data.project / "evilrc").write_text("rm -rf data\n")
+    _assert_blocked(data.run("--rcfile", "evilrc", "-i", "-c", "echo hi"), "fs.rm-recursive")
+    (data.project / "okrc").write_text("alias ll='ls -l'\n")
+    assert data.run("--rcfile", "okrc", "-i", "-c", "echo hi").stdout == "hi\n"
+    assert (data.project / "data" / "rows.db").exists()

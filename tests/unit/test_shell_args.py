@@ -54,3 +54,9 @@ def test_bad_command_lines_are_usage_errors(argv: list[str]) -> None:
 def test_version_and_help_win() -> None:
     assert parse(["--version", "-c", "x"]).mode == "version"
     assert parse(["--help"]).mode == "help"
+
+
+def test_rcfile_is_known() -> None:
+    assert parse(["--rcfile", "f", "-i"]).rcfile == "f"
+    assert parse(["--init-file=g", "-ic", "x"]).rcfile == "g"
+    assert parse(["-c", "x"]).rcfile is None
