@@ -68,7 +68,15 @@ def workspace(environ: Mapping[str, str]) -> Workspace:
 
 
 def load_profile(space: Workspace) -> Profile:
-    return profiles.load(profiles.discover(space.cwd, space.dirs), space.dirs)
+    profile = profiles.load(profiles.discover(space.cwd, space.dirs), space.dirs)
+    if profile.ignored:
+        files = sorted({item.split(": ", 1)[0] for item in profile.ignored})
+        what = "; ".join(item.split(": ", 1)[1] for item in profile.ignored)
+        sys.stderr.write(
+            f"agentsh: note: ignoring what the untrusted {', '.join(files)} would loosen "
+            f"({what}); a human can accept it with `agentshctl trust`\n"
+        )
+    return profile
 
 
 def hidden_paths(space: Workspace, profile: Profile, environ: Mapping[str, str]) -> list[Hidden]:

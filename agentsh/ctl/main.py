@@ -81,6 +81,8 @@ def cmd_profile_show(args: argparse.Namespace) -> int:
     for source in profile.sources:
         print(f"#   {source}")
     print(f"# digest {profile.digest}")
+    for item in profile.ignored:
+        print(f"# ignored, untrusted (agentshctl trust to accept): {item}")
     lines: list[str] = []
     _render(profile.values, "", dict(profile.origins), 0, lines)
     print("\n".join(lines))
@@ -131,6 +133,60 @@ def cmd_check(args: argparse.Namespace) -> int:
     return worst
 
 
+def cmd_trust(args: argparse.Namespace) -> int:
+    """Show the project's profile (what changed since it was last trusted) and trust it."""
+    import difflib
+
+    from agentsh.profile import trust
+
+    dirs = paths.dirs(os.environ)
+    cwd = os.path.abspath(args.cwd) if args.cwd else os.getcwd()
+    path = paths.find_upward(cwd, profiles.PROJECT_FILE)
+    if path is None:
+        print(f"agentshctl trust: no {profiles.PROJECT_FILE} in {cwd} or above", file=sys.stderr)
+        return 1
+    with open(path, "rb") as handle:
+        data = handle.read()
+    store = trust.read_store(trust.store_path(dirs.state))
+    if trust.is_trusted(store, path, data):
+        print(f"{path} is already trusted as it is.")
+        return 0
+    previous = store.get(path, {}).get("text")
+    text = data.decode("utf-8", "replace")
+    if previous is None:
+        print(f"{path} (never trusted):\n")
+        print(text)
+    else:
+        print(f"{path} changed since you last trusted it:\n")
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                previous.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                "trusted",
+                "now",
+            )
+        )
+    profiles.load([(path, "user")], dirs)
+    if not args.yes and not _confirm("Trust this file, so agentsh applies what it loosens? [y/N] "):
+        print("not trusted.")
+        return 1
+    trust.trust(dirs.state, path, data)
+    print(f"trusted {path}")
+    return 0
+
+
+def _confirm(question: str) -> bool:
+    """Ask on the controlling terminal: never on stdin, which an agent may control."""
+    try:
+        with open("/dev/tty", "r+", encoding="utf-8") as tty:
+            tty.write(question)
+            tty.flush()
+            return tty.readline().strip().lower() in ("y", "yes")
+    except OSError:
+        print("agentshctl trust: no terminal to ask on; rerun with --yes", file=sys.stderr)
+        return False
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -155,6 +211,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--cwd", help="judge as if run in this directory")
     check.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND...")
     check.set_defaults(run=cmd_check)
+
+    trust_verb = verbs.add_parser(
+        "trust", help="let the project's .agentsh.yaml loosen settings (shows it first)"
+    )
+    trust_verb.add_argument("--cwd", help="the project directory")
+    trust_verb.add_argument("--yes", action="store_true", help="do not ask")
+    trust_verb.set_defaults(run=cmd_trust)
 
     doctor = verbs.add_parser("doctor", help="check that this machine can build the sandbox")
     doctor.add_argument("--profile", help="a built-in profile name or a profile file")
@@ -181,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     except AgentshError as exc:
         print(f"agentshctl: {exc.message}", file=sys.stderr)
         return 3 if exc.exit_status == 2 else 1
+    except OSError as exc:
+        print(f"agentshctl: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

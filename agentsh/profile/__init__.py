@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 PROJECT_FILE = ".agentsh.yaml"
-_CACHE_VERSION = 5
+_CACHE_VERSION = 6
 
 
 def builtin_path(name: str) -> str:
@@ -55,7 +55,7 @@ def load(top: list[tuple[str, str]], dirs: Dirs) -> Profile:
     if cached is not None:
         return cached
     contents: dict[str, bytes] = {}
-    from agentsh.profile import loader
+    from agentsh.profile import loader, trust
 
     def read(path: str, kind: str) -> loader.Layer:
         try:
@@ -71,12 +71,27 @@ def load(top: list[tuple[str, str]], dirs: Dirs) -> Profile:
         return loader.read_layer(path, kind, text)
 
     chain = loader.resolve_chain(top, read)
+    store_file = trust.store_path(dirs.state)
+    try:
+        with open(store_file, "rb") as handle:
+            contents[store_file] = handle.read()
+    except OSError:
+        contents[store_file] = b""
+    store = trust.read_store(store_file)
+    ignored: list[str] = []
+    for layer in chain:
+        if layer.kind == "project" and not trust.is_trusted(
+            store, layer.path, contents[layer.path]
+        ):
+            layer.values, dropped = trust.restrict(layer.values)
+            ignored += [f"{layer.path}: {item}" for item in dropped]
     merged, origins = loader.merge(chain)
     values = with_defaults(merged)
     files = [(layer.path, contents[layer.path]) for layer in chain]
     digest = _digest(files)
+    files.append((store_file, contents[store_file]))
     sources = tuple(layer.path for layer in chain)
-    profile = Profile.from_merged(values, origins, sources, digest)
+    profile = Profile.from_merged(values, origins, sources, digest, tuple(ignored))
     _write_cache(
         cache_file,
         {
@@ -86,6 +101,7 @@ def load(top: list[tuple[str, str]], dirs: Dirs) -> Profile:
             "values": values,
             "origins": origins,
             "digest": digest,
+            "ignored": ignored,
         },
     )
     return profile
@@ -113,11 +129,17 @@ def _read_cache(path: str, top_key: str) -> Profile | None:
         if entry.get("top") != top_key:
             return None
         for file_path, data in entry["files"]:
-            with open(file_path, "rb") as handle:
-                if handle.read() != data:
-                    return None
-        sources = tuple(p for p, _ in entry["files"])
-        return Profile.from_merged(entry["values"], entry["origins"], sources, entry["digest"])
+            try:
+                with open(file_path, "rb") as handle:
+                    current = handle.read()
+            except FileNotFoundError:
+                current = b""
+            if current != data:
+                return None
+        sources = tuple(p for p, _ in entry["files"][:-1])
+        return Profile.from_merged(
+            entry["values"], entry["origins"], sources, entry["digest"], tuple(entry["ignored"])
+        )
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         return None
 

@@ -66,6 +66,8 @@ class Profile:
     """The files merged, base first."""
     digest: str = ""
     """Hash of the sources' contents: identifies this exact profile in the audit log."""
+    ignored: tuple[str, ...] = ()
+    """What untrusted project files tried to loosen, and was ignored (see profile.trust)."""
     values: Mapping[str, Any] = field(default_factory=dict)
     origins: Mapping[str, str] = field(default_factory=dict)
 
@@ -76,6 +78,7 @@ class Profile:
         origins: Mapping[str, str],
         sources: tuple[str, ...],
         digest: str,
+        ignored: tuple[str, ...] = (),
     ) -> Profile:
         """Build from merged values that already carry every key (see `with_defaults`)."""
         full = values
@@ -111,6 +114,7 @@ class Profile:
             rules=tuple(_rule(item, origins) for item in full["rules"]),
             sources=sources,
             digest=digest,
+            ignored=ignored,
             values=full,
             origins=dict(origins),
         )

@@ -33,6 +33,11 @@ def test_doctor_warns_about_an_open_network(ws: Workspace) -> None:
 def test_profile_show_says_where_each_value_came_from(ws: Workspace) -> None:
     user = ws.user_profile("network:\n  mode: open\n")
     (ws.project / ".agentsh.yaml").write_text("env:\n  pass: [PROJECT_VAR]\n")
+    untrusted = ws.ctl("profile", "show")
+    assert "# ignored, untrusted" in untrusted.stdout
+    assert "env.pass" in untrusted.stdout
+    assert 'PROJECT_VAR"  #' not in untrusted.stdout
+    assert ws.ctl("trust", "--yes").returncode == 0
     result = ws.ctl("profile", "show")
     assert result.returncode == 0, result.stderr
     assert f"mode: open  # {user}:2" in result.stdout

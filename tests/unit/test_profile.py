@@ -7,6 +7,7 @@ import pytest
 from agentsh import profile as profiles
 from agentsh.errors import ProfileError
 from agentsh.paths import Dirs
+from agentsh.profile import trust
 
 
 @pytest.fixture
@@ -23,6 +24,11 @@ def _write(path: Path, text: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return str(path)
+
+
+def _trust(dirs: Dirs, *paths: str) -> None:
+    for path in paths:
+        trust.trust(dirs.state, path, Path(path).read_bytes())
 
 
 def test_builtin_default_alone(dirs: Dirs, tmp_path: Path) -> None:
@@ -44,6 +50,7 @@ def test_user_then_project_merge_lists_and_override_scalars(dirs: Dirs, tmp_path
         "sandbox:\n  writable: [~/.npm]\nnetwork:\n  mode: none\nenv:\n  set:\n    CI: '1'\n",
     )
     (project / "deep" / "er").mkdir(parents=True)
+    _trust(dirs, project_file)
     profile = profiles.load(profiles.discover(str(project / "deep" / "er"), dirs), dirs)
     assert profile.sandbox.writable == ("~/.cache/pip", "~/.npm")
     assert profile.network.mode == "none"
@@ -66,11 +73,14 @@ def test_user_extends_strict_and_project_cannot_undo_it(dirs: Dirs, tmp_path: Pa
 
 
 def test_extends_a_file_relative_to_the_profile(dirs: Dirs, tmp_path: Path) -> None:
-    _write(tmp_path / "shared" / "team.yaml", "env:\n  pass: [TEAM_VAR]\n")
+    team = _write(tmp_path / "shared" / "team.yaml", "env:\n  pass: [TEAM_VAR]\n")
     project = tmp_path / "proj"
-    _write(project / ".agentsh.yaml", "extends: ../shared/team.yaml\n")
+    top = _write(project / ".agentsh.yaml", "extends: ../shared/team.yaml\n")
+    _trust(dirs, top)
     profile = profiles.load(profiles.discover(str(project), dirs), dirs)
-    assert "TEAM_VAR" in profile.env.pass_
+    assert "TEAM_VAR" not in profile.env.pass_, "the file it extends is untrusted too"
+    _trust(dirs, team)
+    assert "TEAM_VAR" in profiles.load(profiles.discover(str(project), dirs), dirs).env.pass_
 
 
 def test_extends_cycles_are_errors(dirs: Dirs, tmp_path: Path) -> None:
@@ -85,8 +95,15 @@ def test_cache_follows_every_edit(dirs: Dirs, tmp_path: Path) -> None:
     path = project / ".agentsh.yaml"
     _write(path, "network:\n  mode: open\n")
     top = profiles.discover(str(project), dirs)
-    assert profiles.load(top, dirs).network.mode == "open"
+    untrusted = profiles.load(top, dirs)
+    assert untrusted.network.mode == "none"
+    assert untrusted.ignored == (f"{path}: network.mode (opens the network)",)
     assert list(Path(dirs.cache).glob("profile-*.marshal"))
+    _trust(dirs, str(path))
+    trusted = profiles.load(top, dirs)
+    assert (trusted.network.mode, trusted.ignored) == ("open", ())
+    path.write_text("network:\n  mode: open\nenv:\n  pass: [X]\n")
+    assert profiles.load(top, dirs).network.mode == "none"
     path.write_text("network:\n  mode: none\n")
     assert profiles.load(top, dirs).network.mode == "none"
     path.write_text("network:\n  mode: nonsense\n")
@@ -139,3 +156,31 @@ def test_non_utf8_profile(dirs: Dirs, tmp_path: Path) -> None:
     (tmp_path / ".agentsh.yaml").write_bytes(b"network:\n  mode: \xff\n")
     with pytest.raises(ProfileError, match="not UTF-8"):
         profiles.load(profiles.discover(str(tmp_path), dirs), dirs)
+
+
+def test_restrict_keeps_only_what_tightens() -> None:
+    values = {
+        "rules": [
+            {"match": ["rm"], "decision": "allow", "reason": "x"},
+            {"match": ["make"], "decision": "confirm", "reason": "y"},
+        ],
+        "secrets": {"hide": ["*.key"], "reveal": [".env"], "skip_dirs": ["data"]},
+        "env": {"pass": ["TOKEN"], "block": ["X"], "set": {"BASH_ENV": "evil"}},
+        "sandbox": {"writable": ["~"], "protected": ["Makefile"], "home": "read-only"},
+        "network": {"mode": "open"},
+    }
+    kept, dropped = trust.restrict(values)
+    assert kept == {
+        "rules": [{"match": ["make"], "decision": "confirm", "reason": "y"}],
+        "secrets": {"hide": ["*.key"]},
+        "env": {"block": ["X"]},
+        "sandbox": {"protected": ["Makefile"]},
+    }
+    assert len(dropped) == 8
+
+
+def test_a_corrupt_trust_store_trusts_nothing(dirs: Dirs, tmp_path: Path) -> None:
+    path = _write(tmp_path / ".agentsh.yaml", "network:\n  mode: open\n")
+    _trust(dirs, path)
+    Path(trust.store_path(dirs.state)).write_text("{not json")
+    assert profiles.load(profiles.discover(str(tmp_path), dirs), dirs).network.mode == "none"
