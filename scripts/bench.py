@@ -132,23 +132,7 @@ def per_command(rounds: int, env: dict[str, str], project: Path) -> Table:
 
     found = bwrap.locate("auto")
     python = str(BIN / "python")
-    bare = [
-        found.path,
-        "--unshare-user",
-        "--unshare-pid",
-        "--unshare-ipc",
-        "--unshare-uts",
-        "--unshare-net",
-        "--die-with-parent",
-        "--ro-bind",
-        "/",
-        "/",
-        "--dev",
-        "/dev",
-        "--proc",
-        "/proc",
-        "true",
-    ]
+    bare = bwrap.probe_argv(found.path, "true")
     cwd = str(project)
     commands: dict[str, Callable[[], object]] = {
         "agentsh -c true": lambda: run_quietly([AGENTSH, "-c", "true"], cwd, env),

@@ -103,28 +103,7 @@ def check_bwrap(choice: str, cache_dir: str) -> tuple[Check, bwraps.Bwrap | None
 
 def check_sandbox(found: bwraps.Bwrap) -> Check:
     """Actually build a sandbox like agentsh does, with the same namespaces."""
-    argv = [
-        found.path,
-        "--unshare-user",
-        "--disable-userns",
-        "--unshare-pid",
-        "--unshare-ipc",
-        "--unshare-uts",
-        "--unshare-cgroup-try",
-        "--unshare-net",
-        "--die-with-parent",
-        "--cap-drop",
-        "ALL",
-        "--ro-bind",
-        "/",
-        "/",
-        "--dev",
-        "/dev",
-        "--proc",
-        "/proc",
-        "--",
-        "/bin/true",
-    ]
+    argv = bwraps.probe_argv(found.path)
     try:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.SubprocessError) as exc:

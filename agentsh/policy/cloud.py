@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 
 from agentsh.policy import lazyre
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
+from agentsh.policy.phrases import singular
 from agentsh.records import field, record
 
 
@@ -102,16 +103,6 @@ def _read_line(args: Sequence[str], with_value: Collection[str], flags: Collecti
             line.options.append((i, arg, None))
         i += 1
     return line
-
-
-def _singular(word: str) -> str:
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("sses", "ches", "shes", "xes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
 
 
 def _scope(parts: Sequence[tuple[str, str | None]]) -> str:
@@ -593,7 +584,7 @@ def _gcloud(cmd: SimpleCommand) -> _Outcome | None:
     named = line.value("--secret") if verb == "access" else None
     target = named or (command.rest[0] if command.rest else line.value("--instance", "--cluster"))
     subject = " ".join(command.rest) or target
-    noun = _singular(groups[-1]) if groups and groups[-1].endswith("s") else ""
+    noun = singular(groups[-1]) if groups and groups[-1].endswith("s") else ""
 
     if verb in _GCLOUD_SECRET_VERBS or (verb == "access" and "secrets" in groups):
         message = (
@@ -898,7 +889,7 @@ def _doctl(cmd: SimpleCommand) -> _Outcome | None:
         if doubt:
             return _Outcome(Kind.UNKNOWN, f"{head} cannot be judged: {doubt}", target, grants)
         return None
-    noun = _singular(groups[-1]) if groups else ""
+    noun = singular(groups[-1]) if groups else ""
     if verb in _DOCTL_DELETE_VERBS:
         message = _sentence(head, "would delete", noun, target) + scope
         return _Outcome(Kind.DELETE, message, target, grants)

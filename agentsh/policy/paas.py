@@ -21,6 +21,7 @@ from functools import partial
 
 from agentsh.policy import lazyre
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
+from agentsh.policy.phrases import singular
 from agentsh.records import field, record
 
 
@@ -248,21 +249,11 @@ def _guess(platform: Platform, positionals: Sequence[tuple[int, str]]) -> tuple[
     for word, number, _ in _verb_words(platform, positionals[:3]):
         phrase = _DESTRUCTIVE_WORDS.get(word)
         if phrase:
-            noun = _singular(previous) if previous else ""
+            noun = singular(previous) if previous else ""
             otherwise = f"the selected {noun}" if noun else "the selected resource"
             return DELETE(f"{phrase} {{target}}", noun=noun, otherwise=otherwise), number
         previous = word
     return None
-
-
-def _singular(word: str) -> str:
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "sses", "xes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
 
 
 # ---------------------------------------------------------------------------

@@ -170,6 +170,38 @@ class Mounts:
     extra: tuple[str, ...] = ()
 
 
+ISOLATION = (
+    "--unshare-user",
+    "--disable-userns",
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    "--die-with-parent",
+    "--cap-drop",
+    "ALL",
+)
+"""The namespaces and privileges every sandbox gets, whatever the profile says."""
+
+
+def probe_argv(path: str, command: str = "/bin/true") -> list[str]:
+    """A minimal sandbox with agentsh's isolation: for `agentshctl doctor` and the benchmark."""
+    return [
+        path,
+        *ISOLATION,
+        "--unshare-net",
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--",
+        command,
+    ]
+
+
 def bwrap_args(mounts: Mounts, status_fd: int) -> list[str]:
     """The bwrap options for `mounts`; the command follows `--`.
 
@@ -178,15 +210,7 @@ def bwrap_args(mounts: Mounts, status_fd: int) -> list[str]:
     inside them, and the masks last so nothing can uncover a secret.
     """
     args = [
-        "--unshare-user",
-        "--disable-userns",
-        "--unshare-pid",
-        "--unshare-ipc",
-        "--unshare-uts",
-        "--unshare-cgroup-try",
-        "--die-with-parent",
-        "--cap-drop",
-        "ALL",
+        *ISOLATION,
         "--json-status-fd",
         str(status_fd),
         "--ro-bind",

@@ -249,6 +249,8 @@ class ProjectScan:
         old_subdirs = set(self.dirs[path][1])
         if not self._list(path, now):
             self._drop(path)
+            if self._unlistable(path):
+                self._hide_unlistable(path)
             return
         new_subdirs = set(self.dirs[path][1])
         for name in old_subdirs - new_subdirs:
@@ -268,6 +270,22 @@ class ProjectScan:
             path = pending.pop()
             if self._list(path, now):
                 pending.extend(os.path.join(path, name) for name in self.dirs[path][1])
+            elif path != self.root and self._unlistable(path):
+                self._hide_unlistable(path)
+
+    @staticmethod
+    def _unlistable(path: str) -> bool:
+        return os.path.isdir(path) and not os.access(path, os.R_OK)
+
+    def _hide_unlistable(self, path: str) -> None:
+        """A directory agentsh cannot list might still hold a secret a command can open
+        by name (search permission without read permission), so it is hidden whole."""
+        parent, name = os.path.split(path)
+        entry = self.dirs.get(parent)
+        if entry is not None:
+            if name in entry[1]:
+                entry[1].remove(name)
+            entry[2].append([name, True])
 
     def _list(self, path: str, now: int) -> bool:
         """List one directory into the cache; False when it cannot be read."""

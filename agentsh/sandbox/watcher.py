@@ -228,6 +228,8 @@ class WatchedTree:
             try:
                 entries = list(os.scandir(folder))
             except OSError:
+                if folder != self.root and not os.access(folder, os.R_OK):
+                    self.found[folder] = True
                 continue
             for entry in entries:
                 try:

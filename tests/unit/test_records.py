@@ -40,3 +40,24 @@ class Pair:
 
 def test_hashable_when_fields_are() -> None:
     assert len({Pair("a", (1,)), Pair("a", (1,)), Pair("b")}) == 2
+
+
+def test_arguments_are_checked_like_a_dataclass() -> None:
+    with pytest.raises(TypeError, match="missing required argument: 'x'"):
+        Point()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="positional"):
+        Point(1, 2, (), [], 5)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected"):
+        Point(1, z=3)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="repeated"):
+        Point(1, x=2)  # type: ignore[misc]
+    assert Point(y=4, x=1) == Point(1, 4)
+
+
+def test_a_required_field_after_a_default_is_refused() -> None:
+    with pytest.raises(TypeError, match="follows one with a default"):
+
+        @record
+        class Bad:
+            a: int = 0
+            b: int

@@ -237,3 +237,18 @@ TestIncrementalScan = IncrementalScanMatchesAFreshScan.TestCase
 TestIncrementalScan.settings = settings(
     max_examples=40, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck)
 )
+
+
+def test_a_directory_that_cannot_be_listed_is_hidden_whole(tmp_path: Path) -> None:
+    if os.getuid() == 0:
+        import pytest
+
+        pytest.skip("root can list any directory")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / ".env").write_text("x")
+    locked.chmod(0o311)
+    try:
+        assert (str(locked), True) in _fresh(tmp_path)
+    finally:
+        locked.chmod(0o755)
