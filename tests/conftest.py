@@ -23,6 +23,7 @@ AGENTSH = str(BIN / "agentsh")
 AGENTSHCTL = str(BIN / "agentshctl")
 POLICY_OFF = "\nrules:\n  - match: ['*']\n    decision: allow\n    reason: test the sandbox alone\n"
 SECRET = "sk_live_" + "9" * 24
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 """A value that must never appear in any sandboxed command's output."""
 
 
@@ -109,7 +110,11 @@ def ws(base_dir: Path, request: pytest.FixtureRequest) -> Iterator[Workspace]:
     sibling = root / "work" / "sibling"
     for folder in (home, project, sibling):
         folder.mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    if shutil.which("git"):
+        subprocess.run(["git", "init", "-q", str(project)], check=True)
+    else:  # a fresh machine may lack git; agentsh only needs .git to find the project
+        (project / ".git" / "hooks").mkdir(parents=True)
+        (project / ".git" / "config").write_text("[core]\n")
     _make_secret_files(home, project)
     env = {
         key: value

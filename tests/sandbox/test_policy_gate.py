@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import AGENTSHCTL, SECRET, Workspace
+from tests.conftest import AGENTSHCTL, SECRET, Workspace, needs_git
 
 
 @pytest.fixture
@@ -67,6 +67,7 @@ def test_scripts_and_stdin_are_judged_before_they_run(data: Workspace) -> None:
     assert (data.project / "data" / "rows.db").exists()
 
 
+@needs_git
 def test_everyday_commands_run(data: Workspace) -> None:
     result = data.run(
         "-c",
