@@ -1,6 +1,6 @@
 """Which family module judges which program. Generated: do not edit.
 
-Regenerate with `python -m agentsh.policy.index_build` after changing a
+Regenerate with `scripts/policy-index` after changing a
 family's PROGRAMS or NPM_PACKAGES (tests/policy/test_index.py checks it).
 """
 

@@ -1,20 +1,20 @@
-"""Write `agentsh/policy/index.py` from the family modules: `python -m agentsh.policy.index_build`.
+"""The text of `agentsh/policy/index.py`, rendered from the family modules.
 
 The index lets the engine know which family owns a program without importing
-every family on every command. tests/policy/test_index.py fails when it is stale.
+every family on every command. `scripts/policy-index` writes it;
+tests/policy/test_index.py fails when it is stale.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import pprint
 
 from agentsh.policy.engine import FAMILY_MODULES
 
 HEADER = '''"""Which family module judges which program. Generated: do not edit.
 
-Regenerate with `python -m agentsh.policy.index_build` after changing a
+Regenerate with `scripts/policy-index` after changing a
 family's PROGRAMS or NPM_PACKAGES (tests/policy/test_index.py checks it).
 """
 
@@ -39,13 +39,3 @@ def render() -> str:
         + "\n"
     )
 
-
-def main() -> None:
-    path = os.path.join(os.path.dirname(__file__), "index.py")
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(render())
-    print(f"wrote {path}")
-
-
-if __name__ == "__main__":
-    main()

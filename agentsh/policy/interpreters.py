@@ -1044,7 +1044,7 @@ def _scan_with_rules(rules: _Rules, code: str, depth: int) -> _Scan:
 
 
 def _api_name(text: str) -> str:
-    """`open(my $p, "-|"` -> `open`, `"system"` -> `system`: the name to show a human."""
+    """Perl's `open my $p, "-|"` -> `open`, `"system"` -> `system`: the name to show a human."""
     name = re.search(r"[$&]?[A-Za-z_][\w:.]*", text)
     return name.group(0) if name else text.strip()
 

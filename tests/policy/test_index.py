@@ -8,7 +8,7 @@ from agentsh.policy.model import Context
 
 def test_the_program_index_matches_the_family_modules() -> None:
     current = (Path(index_build.__file__).parent / "index.py").read_text()
-    assert current == index_build.render(), "stale index: run python -m agentsh.policy.index_build"
+    assert current == index_build.render(), "stale index: run scripts/policy-index"
 
 
 def test_families_load_only_when_a_command_uses_them() -> None:
