@@ -7,7 +7,7 @@ they ask this module instead of matching strings.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 from agentsh.records import field, record
 
@@ -94,3 +94,74 @@ def parse(
             options.append((letter, None))
         i += 1
     return ParsedArgs(tuple(options), tuple(positionals), tuple(indexes))
+
+
+HELP_FLAGS = frozenset({"-h", "--help"})
+
+
+@record(frozen=False)
+class KnownArgs:
+    """A command line read against a CLI's known options (see `read_known`)."""
+
+    positionals: list[tuple[int, str]] = field(default_factory=list)
+    options: list[tuple[int, str, str | None]] = field(default_factory=list)
+    unknown: list[int] = field(default_factory=list)
+    """Indexes of options the CLI is not known to have: their arity, so what follows, is a guess."""
+    help_at: list[int] = field(default_factory=list)
+    version: bool = False
+    """A version flag came before any positional (`fly --version`)."""
+
+    def has(self, *names: str) -> bool:
+        return any(name in names for _, name, _ in self.options)
+
+    def value(self, *names: str) -> str | None:
+        found = self.values(*names)
+        return found[-1] if found else None
+
+    def values(self, *names: str) -> list[str]:
+        return [value for _, name, value in self.options if name in names and value]
+
+
+def read_known(
+    args: Sequence[str],
+    with_value: Collection[str],
+    flags: Collection[str],
+    version_flags: Collection[str] = (),
+) -> KnownArgs:
+    """Options, positionals, and the options whose arity is unknown (so they can fail closed).
+
+    Unlike `parse`, an option not in `with_value` or `flags` is recorded in
+    `unknown` instead of being trusted to take no value.
+    """
+    line = KnownArgs()
+    i = 0
+    only_positionals = False
+    while i < len(args):
+        arg = args[i]
+        if only_positionals or len(arg) < 2 or not arg.startswith("-"):
+            line.positionals.append((i, arg))
+        elif arg == "--":
+            only_positionals = True
+        elif arg in HELP_FLAGS:
+            line.help_at.append(i)
+            line.options.append((i, arg, None))
+        elif arg in version_flags:
+            line.version = line.version or not line.positionals
+            line.options.append((i, arg, None))
+        elif arg.startswith("--") and "=" in arg:
+            name, _, value = arg.partition("=")
+            line.options.append((i, name, value))
+        elif arg in with_value:
+            line.options.append((i, arg, args[i + 1] if i + 1 < len(args) else None))
+            i += 1
+        elif arg in flags:
+            line.options.append((i, arg, None))
+        elif not arg.startswith("--") and arg[:2] in with_value:
+            line.options.append((i, arg[:2], arg[2:]))
+        elif not arg.startswith("--") and all(f"-{c}" in flags for c in arg[1:]):
+            line.options.extend((i, f"-{c}", None) for c in arg[1:])
+        else:
+            line.unknown.append(i)
+            line.options.append((i, arg, None))
+        i += 1
+    return line

@@ -16,9 +16,10 @@ import enum
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 from agentsh.policy import lazyre
+from agentsh.policy.argv import KnownArgs, read_known
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
 from agentsh.policy.phrases import singular
-from agentsh.records import field, record
+from agentsh.records import record
 
 
 class Kind(enum.Enum):
@@ -46,63 +47,9 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_HELP_FLAGS = frozenset({"-h", "--help"})
-
-
 # ---------------------------------------------------------------------------
 # Reading a command line
 # ---------------------------------------------------------------------------
-
-
-@record(frozen=False)
-class _Line:
-    positionals: list[tuple[int, str]] = field(default_factory=list)
-    options: list[tuple[int, str, str | None]] = field(default_factory=list)
-    unknown: list[int] = field(default_factory=list)
-    help: bool = False
-
-    def has(self, *names: str) -> bool:
-        return any(name in names for _, name, _ in self.options)
-
-    def value(self, *names: str) -> str | None:
-        found = [value for _, name, value in self.options if name in names and value]
-        return found[-1] if found else None
-
-    def values(self, *names: str) -> list[str]:
-        return [value for _, name, value in self.options if name in names and value]
-
-
-def _read_line(args: Sequence[str], with_value: Collection[str], flags: Collection[str]) -> _Line:
-    """Options, positionals, and the options we cannot tell the arity of."""
-    line = _Line()
-    i = 0
-    only_positionals = False
-    while i < len(args):
-        arg = args[i]
-        if only_positionals or len(arg) < 2 or not arg.startswith("-"):
-            line.positionals.append((i, arg))
-        elif arg == "--":
-            only_positionals = True
-        elif arg in _HELP_FLAGS:
-            line.help = True
-            line.options.append((i, arg, None))
-        elif arg.startswith("--") and "=" in arg:
-            name, _, value = arg.partition("=")
-            line.options.append((i, name, value))
-        elif arg in with_value:
-            line.options.append((i, arg, args[i + 1] if i + 1 < len(args) else None))
-            i += 1
-        elif arg in flags:
-            line.options.append((i, arg, None))
-        elif not arg.startswith("--") and arg[:2] in with_value:
-            line.options.append((i, arg[:2], arg[2:]))
-        elif not arg.startswith("--") and all(f"-{c}" in flags for c in arg[1:]):
-            line.options.extend((i, f"-{c}", None) for c in arg[1:])
-        else:
-            line.unknown.append(i)
-            line.options.append((i, arg, None))
-        i += 1
-    return line
 
 
 def _scope(parts: Sequence[tuple[str, str | None]]) -> str:
@@ -161,7 +108,7 @@ class _Command:
 
 
 def _find_command(
-    line: _Line,
+    line: KnownArgs,
     reads: Callable[[str], bool],
     verbs: Collection[str] = (),
     aliases: Mapping[str, str] | None = None,
@@ -191,7 +138,7 @@ def _find_command(
     return None
 
 
-def _doubt(cmd: SimpleCommand, line: _Line, before: int) -> str:
+def _doubt(cmd: SimpleCommand, line: KnownArgs, before: int) -> str:
     """Why the command word we found may not be the one that runs ("" when certain)."""
     for index in sorted(cmd.dynamic):
         if 0 < index <= before + 1:
@@ -465,7 +412,7 @@ def _aws_s3(
     cmd: SimpleCommand, operation: str, rest: Sequence[str], scope: str, grants: tuple[str, ...]
 ) -> _Outcome | None:
     offset = len(cmd.argv) - 1 - len(rest)
-    line = _read_line(rest, _S3_VALUES, _S3_FLAGS)
+    line = read_known(rest, _S3_VALUES, _S3_FLAGS)
     paths = [word for _, word in line.positionals]
     dynamic = any(index + offset + 1 in cmd.dynamic for index, _ in line.positionals)
     head = f"aws s3 {operation}"
@@ -560,8 +507,8 @@ def _gcloud_reads(word: str) -> bool:
 
 
 def _gcloud(cmd: SimpleCommand) -> _Outcome | None:
-    line = _read_line(cmd.argv[1:], _GCLOUD_VALUES, _GCLOUD_FLAGS)
-    if line.help or not line.positionals:
+    line = read_known(cmd.argv[1:], _GCLOUD_VALUES, _GCLOUD_FLAGS)
+    if line.help_at or not line.positionals:
         return None
     project = line.value("--project") or _env(cmd, "CLOUDSDK_CORE_PROJECT")
     scope = _scope([("project", project), ("account", line.value("--account"))])
@@ -612,7 +559,7 @@ def _bucket_copy(
     head: str,
     verb: str,
     paths: Sequence[tuple[int, str]],
-    line: _Line,
+    line: KnownArgs,
     scheme: str,
     scope: str,
     grants: tuple[str, ...],
@@ -681,7 +628,7 @@ def _gsutil(cmd: SimpleCommand) -> _Outcome | None:
         )
     verb = args[i]
     rest = args[i + 1 :]
-    line = _read_line(rest, _GSUTIL_ARG_VALUES, _GSUTIL_ARG_FLAGS)
+    line = read_known(rest, _GSUTIL_ARG_VALUES, _GSUTIL_ARG_FLAGS)
     words = [w for _, w in line.positionals]
     first = words[0] if words else None
     project = _value_after(args[:i], "-u")
@@ -757,8 +704,8 @@ def _az_reads(word: str) -> bool:
 
 
 def _az(cmd: SimpleCommand) -> _Outcome | None:
-    line = _read_line(cmd.argv[1:], _AZ_VALUES, _AZ_FLAGS)
-    if line.help or not line.positionals:
+    line = read_known(cmd.argv[1:], _AZ_VALUES, _AZ_FLAGS)
+    if line.help_at or not line.positionals:
         return None
     command = _find_command(line, _az_reads, verbs=_AZ_SECRET_VERBS, top_groups=("lock", "tag"))
     if command is None:
@@ -857,8 +804,8 @@ def _doctl_reads(word: str) -> bool:
 
 
 def _doctl(cmd: SimpleCommand) -> _Outcome | None:
-    line = _read_line(cmd.argv[1:], _DOCTL_VALUES, _DOCTL_FLAGS)
-    if line.help or not line.positionals:
+    line = read_known(cmd.argv[1:], _DOCTL_VALUES, _DOCTL_FLAGS)
+    if line.help_at or not line.positionals:
         return None
     positionals = [(i, _DOCTL_ALIASES.get(w, w)) for i, w in line.positionals]
     path_words = [w for _, w in positionals[:4]]
@@ -897,7 +844,7 @@ def _doctl(cmd: SimpleCommand) -> _Outcome | None:
     return _Outcome(Kind.CHANGE, message, target, grants)
 
 
-def _doctl_shows_uri(line: _Line) -> bool:
+def _doctl_shows_uri(line: KnownArgs) -> bool:
     columns = (line.value("--format") or "").lower()
     return "uri" in columns or "password" in columns or line.value("-o", "--output") == "json"
 

@@ -38,4 +38,3 @@ def render() -> str:
         + pprint.pformat(dict(sorted(npm.items())), width=99, sort_dicts=True)
         + "\n"
     )
-

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 
 from agentsh.policy import lazyre
+from agentsh.policy.argv import KnownArgs, read_known
 from agentsh.policy.model import Context, Finding, SimpleCommand, finding
 from agentsh.policy.phrases import singular
 from agentsh.records import field, record
@@ -127,8 +128,6 @@ def _paths(text: str) -> frozenset[str]:
     return frozenset(" ".join(path.split()) for path in text.split(",") if path.strip())
 
 
-_HELP_FLAGS = frozenset({"-h", "--help"})
-
 _DESTRUCTIVE_WORDS: Mapping[str, str] = {
     "destroy": "destroy",
     "delete": "delete",
@@ -164,55 +163,8 @@ _URL_PASSWORD = lazyre.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 # ---------------------------------------------------------------------------
 
 
-@record(frozen=False)
-class _Line:
-    positionals: list[tuple[int, str]] = field(default_factory=list)
-    options: list[tuple[int, str, str | None]] = field(default_factory=list)
-    unknown: list[int] = field(default_factory=list)
-    help_at: list[int] = field(default_factory=list)
-    version: bool = False
-
-    def has(self, *names: str) -> bool:
-        return any(name in names for _, name, _ in self.options)
-
-    def value(self, *names: str) -> str | None:
-        found = [value for _, name, value in self.options if name in names and value]
-        return found[-1] if found else None
-
-
-def _read_line(platform: Platform, args: Sequence[str]) -> _Line:
-    line = _Line()
-    i = 0
-    after_dashes = False
-    while i < len(args):
-        arg = args[i]
-        if after_dashes or len(arg) < 2 or not arg.startswith("-"):
-            line.positionals.append((i, arg))
-        elif arg == "--":
-            after_dashes = True
-        elif arg in _HELP_FLAGS:
-            line.help_at.append(i)
-            line.options.append((i, arg, None))
-        elif arg in platform.version_flags:
-            line.version = line.version or not line.positionals
-            line.options.append((i, arg, None))
-        elif arg.startswith("--") and "=" in arg:
-            name, _, value = arg.partition("=")
-            line.options.append((i, name, value))
-        elif arg in platform.value_options:
-            line.options.append((i, arg, args[i + 1] if i + 1 < len(args) else None))
-            i += 1
-        elif arg in platform.flag_options:
-            line.options.append((i, arg, None))
-        elif not arg.startswith("--") and arg[:2] in platform.value_options:
-            line.options.append((i, arg[:2], arg[2:]))
-        elif not arg.startswith("--") and all(f"-{c}" in platform.flag_options for c in arg[1:]):
-            line.options.extend((i, f"-{c}", None) for c in arg[1:])
-        else:
-            line.unknown.append(i)
-            line.options.append((i, arg, None))
-        i += 1
-    return line
+def _read_line(platform: Platform, args: Sequence[str]) -> KnownArgs:
+    return read_known(args, platform.value_options, platform.flag_options, platform.version_flags)
 
 
 def _verb_words(
@@ -314,7 +266,7 @@ def _judge_unmatched(
     platform: Platform,
     cmd: SimpleCommand,
     program: str,
-    line: _Line,
+    line: KnownArgs,
     dynamic: set[int],
     args: Sequence[str],
 ) -> _Outcome | None:
@@ -371,7 +323,9 @@ def _judge_read_tail(
     return None
 
 
-def _asks_for_help(line: _Line, action: Action | None, trailing: Sequence[tuple[int, str]]) -> bool:
+def _asks_for_help(
+    line: KnownArgs, action: Action | None, trailing: Sequence[tuple[int, str]]
+) -> bool:
     if not line.help_at:
         return False
     if action is not None and action.passthrough and trailing:
@@ -379,7 +333,7 @@ def _asks_for_help(line: _Line, action: Action | None, trailing: Sequence[tuple[
     return True
 
 
-def _doubt(line: _Line, args: Sequence[str], verb_end: int, dynamic: set[int]) -> str:
+def _doubt(line: KnownArgs, args: Sequence[str], verb_end: int, dynamic: set[int]) -> str:
     """Why the verb we matched may not be the one that runs, or "" when it is certain.
 
     A run-time word before the verb may split into several words, even as an
@@ -395,14 +349,14 @@ def _doubt(line: _Line, args: Sequence[str], verb_end: int, dynamic: set[int]) -
     return ""
 
 
-def _variant(action: Action, line: _Line) -> Action:
+def _variant(action: Action, line: KnownArgs) -> Action:
     for option, variant in action.variants:
         if line.has(option):
             return variant
     return action
 
 
-def _stays_local(action: Action, line: _Line) -> bool:
+def _stays_local(action: Action, line: KnownArgs) -> bool:
     if any(line.has(flag) for flag in action.allow_unless):
         return False
     return not action.allow_if or any(line.has(flag) for flag in action.allow_if)
@@ -422,7 +376,7 @@ def _describe(
     program: str,
     verb_text: str,
     action: Action,
-    line: _Line,
+    line: KnownArgs,
     trailing: Sequence[tuple[int, str]],
     args: Sequence[str],
 ) -> _Outcome:
@@ -455,7 +409,7 @@ class _Named:
 
 
 def _target(
-    action: Action, line: _Line, trailing: Sequence[tuple[int, str]], args: Sequence[str]
+    action: Action, line: KnownArgs, trailing: Sequence[tuple[int, str]], args: Sequence[str]
 ) -> _Named | None:
     words = [word for _, word in trailing]
     for source in action.target:
@@ -478,7 +432,9 @@ def _target(
     return None
 
 
-def _scope_suffix(platform: Platform, line: _Line, template: str, used: str | None = None) -> str:
+def _scope_suffix(
+    platform: Platform, line: KnownArgs, template: str, used: str | None = None
+) -> str:
     """Scope given on the line but not already named by the message: ` (environment production)`."""
     parts = []
     for scope in platform.scopes:
@@ -490,7 +446,7 @@ def _scope_suffix(platform: Platform, line: _Line, template: str, used: str | No
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def _main_scope_value(platform: Platform, line: _Line) -> str | None:
+def _main_scope_value(platform: Platform, line: KnownArgs) -> str | None:
     for scope in platform.scopes:
         value = line.value(*scope.options)
         if value:

@@ -92,31 +92,19 @@ def decode_ansi_c(body: str, *, echo_style: bool = False) -> str:
 
 def unescape_unquoted(raw: str) -> str:
     """Backslash removal outside quotes: `\\x` is `x`, backslash-newline disappears."""
+    return unescape_in(raw, None)
+
+
+def unescape_in(raw: str, escapable: frozenset[str] | None) -> str:
+    """Backslash removal; `escapable` limits it to those characters (double quotes,
+    here-doc bodies), None removes every backslash (unquoted words)."""
     if "\\" not in raw:
         return raw
     out: list[str] = []
     i, n = 0, len(raw)
     while i < n:
         char = raw[i]
-        if char == "\\" and i + 1 < n:
-            if raw[i + 1] != "\n":
-                out.append(raw[i + 1])
-            i += 2
-            continue
-        out.append(char)
-        i += 1
-    return "".join(out)
-
-
-def unescape_in(raw: str, escapable: frozenset[str]) -> str:
-    """Backslash removal inside double quotes or an unquoted here-doc body."""
-    if "\\" not in raw:
-        return raw
-    out: list[str] = []
-    i, n = 0, len(raw)
-    while i < n:
-        char = raw[i]
-        if char == "\\" and i + 1 < n and raw[i + 1] in escapable:
+        if char == "\\" and i + 1 < n and (escapable is None or raw[i + 1] in escapable):
             if raw[i + 1] != "\n":
                 out.append(raw[i + 1])
             i += 2
