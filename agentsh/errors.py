@@ -38,3 +38,7 @@ class ProfileError(AgentshError):
 
 class SandboxUnavailable(AgentshError):
     """The sandbox cannot be built here; the command does not run."""
+
+
+class AuditError(AgentshError):
+    """The audit log cannot be written; the command does not run."""

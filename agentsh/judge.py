@@ -39,7 +39,7 @@ def profile_rules(profile: Profile) -> tuple[ProfileRule, ...]:
     )
 
 
-def _is_hidden(path: str, hidden: Iterable[Hidden]) -> bool:
+def is_hidden(path: str, hidden: Iterable[Hidden]) -> bool:
     for item in hidden:
         if path == item.path or (item.is_dir and path.startswith(item.path.rstrip("/") + "/")):
             return True
@@ -53,10 +53,10 @@ def read_for_policy(path: str, hidden: Iterable[Hidden], project_root: str) -> s
     not the host's, so the host file there is not what the command would read.
     """
     in_project = path.startswith(project_root.rstrip("/") + "/")
-    if (path.startswith(SANDBOX_TMP + "/") and not in_project) or _is_hidden(path, hidden):
+    if (path.startswith(SANDBOX_TMP + "/") and not in_project) or is_hidden(path, hidden):
         return None
     real = os.path.realpath(path)
-    if real != path and _is_hidden(real, hidden):
+    if real != path and is_hidden(real, hidden):
         return None
     try:
         with open(path, "rb") as handle:
@@ -74,15 +74,18 @@ def judge(
     home: str,
     profile: Profile,
     hidden: Iterable[Hidden] = (),
+    files: dict[str, str] | None = None,
 ) -> Verdict:
     """The verdict on `line`, after reading the files it would feed to a client or a shell.
 
     Most lines need no file, so they are analysed once; a line that names files
-    is analysed again with their text, up to MAX_READ_ROUNDS times.
+    is analysed again with their text, up to MAX_READ_ROUNDS times. The texts
+    read are left in `files`, so that the supervisor can run on those copies.
     """
     hidden = tuple(hidden)
     rules = profile_rules(profile)
-    files: dict[str, str] = {}
+    if files is None:
+        files = {}
     unreadable: set[str] = set()
     for _ in range(MAX_READ_ROUNDS + 1):
         ctx = Context(
@@ -118,8 +121,11 @@ def unreadable_script(path: str) -> Verdict:
     )
 
 
-def blocked_line(verdict: Verdict) -> str:
-    """The one stderr line for a command the policy stopped (DESIGN: `agentsh: blocked: …`)."""
+def blocked_line(verdict: Verdict, how: str | None = None) -> str:
+    """The one stderr line for a command the policy stopped (DESIGN: `agentsh: blocked: …`).
+
+    `how` replaces the default advice (what the human answered, or how to ask).
+    """
     shown = [f for f in verdict.findings if f.decision == verdict.decision] or list(
         verdict.findings
     )
@@ -128,7 +134,7 @@ def blocked_line(verdict: Verdict) -> str:
     more = f" (and {len(shown) - 1} more)" if len(shown) > 1 else ""
     if verdict.decision == Decision.DENY:
         how = "agentsh never runs this, even with approval"
-    else:
+    elif how is None:
         how = (
             "a human can approve it by running it themselves, or allow this exact command "
             "shape with a rule in .agentsh.yaml (agentshctl check shows why)"

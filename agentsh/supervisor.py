@@ -12,18 +12,29 @@ import sys
 
 from agentsh import paths
 from agentsh import profile as profiles
-from agentsh.errors import SandboxUnavailable
+from agentsh.errors import AgentshError, AuditError, SandboxUnavailable
+from agentsh.policy.model import Decision, Verdict
 from agentsh.profile.model import Profile
 from agentsh.records import record
 from agentsh.sandbox import bwrap as bwraps
 from agentsh.sandbox.environment import sandbox_environment
-from agentsh.sandbox.launch import REAL_STDERR_FD, STATUS_FD, Launch, setsid_binary, terminal_mode
+from agentsh.sandbox.launch import (
+    REAL_STDERR_FD,
+    STATUS_FD,
+    Launch,
+    Outcome,
+    setsid_binary,
+    terminal_mode,
+)
 from agentsh.sandbox.secrets import Hidden, ProjectScan, SecretMatcher, fixed_locations, scan_key
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from agentsh.approve.request import Answer
+    from agentsh.audit.entry import Entry
+    from agentsh.audit.log import AuditLog
     from agentsh.shell.args import Invocation
 
 NOTICE = (
@@ -125,8 +136,8 @@ def mounts_for(
     hidden: list[Hidden],
     tmp_dir: str,
     scaffold: tuple[str, str],
-    extra_visible: tuple[str, ...] = (),
     new_session: bool = True,
+    pinned: tuple[tuple[str, str], ...] = (),
 ) -> bwraps.Mounts:
     home = space.dirs.home
     writable = [space.project_root] if space.project_writable else []
@@ -146,7 +157,7 @@ def mounts_for(
         for path in (paths.expand_home(raw, home) for raw in profile.sandbox.home_visible)
         if os.path.exists(path)
     )
-    visible_roots = (*writable, *extra_visible, *home_visible)
+    visible_roots = (*writable, *home_visible)
     masks = _effective_masks(hidden, visible_roots, home if home_hidden else None)
     masked_dirs = tuple(item.path for item in masks if item.is_dir)
     read_only = [path for path in read_only if not _under(path, masked_dirs)]
@@ -155,7 +166,6 @@ def mounts_for(
         tmp_dir=tmp_dir,
         writable=tuple(writable),
         read_only=tuple(read_only),
-        visible_ro=extra_visible,
         hidden=tuple(masks),
         notice_file=scaffold[0],
         empty_dir=scaffold[1],
@@ -164,6 +174,7 @@ def mounts_for(
         home_visible=home_visible,
         network=profile.network.mode,
         new_session=new_session,
+        pinned=pinned,
     )
 
 
@@ -290,58 +301,221 @@ def _read_all_stdin() -> bytes:
     return b"".join(chunks)
 
 
-def check(
+def judge_command(
     invocation: Invocation,
     space: Workspace,
     profile: Profile,
     hidden: list[Hidden],
     text: str | None,
-) -> bool:
-    """Judge the command; print the blocked line and return False when it must not run."""
+    files: dict[str, str],
+) -> Verdict:
+    """The policy's verdict; `files` receives the texts it read, to be pinned for the run."""
     from agentsh import judge
 
     if text is None:
-        verdict = judge.unreadable_script(invocation.script or "")
-    elif not text.strip():
-        return True
-    else:
-        verdict = judge.judge(text, space.cwd, space.project_root, space.dirs.home, profile, hidden)
-    if str(verdict.decision) == "allow":
-        return True
-    sys.stderr.write(judge.blocked_line(verdict) + "\n")
-    sys.stderr.flush()
-    return False
+        return judge.unreadable_script(invocation.script or "")
+    if not text.strip():
+        return Verdict(Decision.ALLOW)
+    return judge.judge(text, space.cwd, space.project_root, space.dirs.home, profile, hidden, files)
+
+
+def ask_human(
+    verdict: Verdict,
+    text: str,
+    space: Workspace,
+    profile: Profile,
+    pinned: tuple[str, ...],
+    interactive: bool,
+    environ: Mapping[str, str],
+) -> Answer:
+    from agentsh import approve
+    from agentsh.approve.request import build
+
+    request = build(verdict, text, space.cwd, space.project_root, pinned)
+    if "console" in profile.approval.channels:
+        paths.ensure_private_dir(space.dirs.runtime)
+    return approve.obtain(
+        request,
+        profile.approval.channels,
+        float(profile.approval.timeout),
+        space.dirs.runtime,
+        interactive,
+        environ.get("TERM"),
+    )
+
+
+def refusal_advice(answer: Answer | None, timeout: int) -> str | None:
+    """What the blocked line tells the agent to relay, given how the asking went."""
+    if answer is None:
+        return None
+    where = {"tty": "at the terminal prompt", "console": "in the approval console"}.get(
+        answer.channel, ""
+    )
+    return {
+        "deny": f"the user denied it {where}",
+        "timeout": f"no answer {where} within {timeout} s, so it was denied",
+        "closed": "the approval console closed before answering, so it was denied",
+        "interrupted": "agentsh was interrupted while waiting for approval, so it did not run",
+    }.get(
+        answer.answer,
+        "no one could be asked to approve it: the user can run `agentshctl approvals` in "
+        "another terminal and then have you retry, or run the command themselves",
+    )
 
 
 def run(invocation: Invocation, environ: Mapping[str, str]) -> int:
-    space = workspace(environ)
-    profile = load_profile(space)
+    """Decide, ask, confine, run and record one invocation; returns its exit status."""
+    from agentsh.audit.entry import Entry
+
+    entry = Entry(invocation.mode)
+    log: AuditLog | None = None
+    try:
+        space = workspace(environ)
+        entry.place(space.cwd, space.project_root)
+        log = open_audit(space.dirs)
+        profile = load_profile(space)
+        log.max_bytes, log.keep = profile.audit.max_bytes, profile.audit.keep
+        entry.data["profile"] = profile.digest
+        status = _decide_and_run(invocation, environ, space, profile, entry, log)
+        entry.data["status"] = status
+        return status
+    except AgentshError as exc:
+        entry.failed(exc.message)
+        raise
+    except BaseException as exc:
+        entry.failed(f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        if log is not None:
+            _record(log, entry)
+
+
+def open_audit(dirs: paths.Dirs) -> AuditLog:
+    from agentsh.audit.log import AuditLog, AuditUnavailable
+
+    log = AuditLog(os.path.join(dirs.state, "audit"))
+    try:
+        return log.open()
+    except AuditUnavailable as exc:
+        raise AuditError(
+            f"{exc.strerror}; agentsh runs nothing it cannot record. "
+            "Fix the directory's owner or permissions (agentshctl doctor)"
+        ) from exc
+
+
+def _record(log: AuditLog, entry: Entry) -> None:
+    if entry.recorded:
+        return
+    entry.recorded = True
+    try:
+        log.append(entry.finish(), entry.marker)
+    except OSError as exc:
+        sys.stderr.write(f"agentsh: warning: could not write the audit log ({exc})\n")
+    finally:
+        log.close()
+
+
+def _decide_and_run(
+    invocation: Invocation,
+    environ: Mapping[str, str],
+    space: Workspace,
+    profile: Profile,
+    entry: Entry,
+    log: AuditLog,
+) -> int:
     bash = bash_binary()
     try:
         binary = bwraps.locate(profile.sandbox.bwrap, space.dirs.cache)
     except SandboxUnavailable as exc:
-        return _fallback(profile, invocation, bash, exc)
+        return _fallback(profile, invocation, bash, exc, entry, log)
     hidden = hidden_paths(space, profile, environ)
     text, stdin_script = command_text(invocation, space.cwd)
-    if not check(invocation, space, profile, hidden, text):
-        return BLOCKED
-    scaffold = ensure_scaffold(space.dirs)
+    if invocation.mode == "script" and _is_hidden_script(invocation, space.cwd, hidden):
+        text = None
+    entry.command(text, invocation.script)
+    files: dict[str, str] = {}
+    verdict = judge_command(invocation, space, profile, hidden, text, files)
+    pinned = _pinned_files(invocation, space.cwd, text, files)
+    entry.verdict(verdict)
     pty = terminal_mode()
+    if verdict.decision != Decision.ALLOW:
+        from agentsh import judge
+
+        answer = None
+        if verdict.decision == Decision.CONFIRM:
+            answer = ask_human(verdict, text or "", space, profile, tuple(pinned), pty, environ)
+            entry.approval(answer)
+        if answer is None or not answer.approved:
+            advice = refusal_advice(answer, profile.approval.timeout)
+            sys.stderr.write(judge.blocked_line(verdict, advice) + "\n")
+            sys.stderr.flush()
+            entry.data["outcome"] = "blocked" if answer is None else "denied"
+            return BLOCKED
+        sys.stderr.write(f"agentsh: approved by the user ({answer.channel}); running it once\n")
+        sys.stderr.flush()
+        entry.data["outcome"] = "approved"
+    entry.marker = entry.pending(log.folder)
+    outcome = _launch(
+        invocation, environ, space, profile, binary, hidden, stdin_script, pinned, pty
+    )
+    entry.ran(outcome)
+    if outcome.setup_failed is not None:
+        failure = SandboxUnavailable(f"bwrap could not build the sandbox ({outcome.setup_failed})")
+        return _fallback(profile, invocation, bash, failure, entry, log)
+    return outcome.status
+
+
+def _is_hidden_script(invocation: Invocation, cwd: str, hidden: list[Hidden]) -> bool:
+    """A script that is itself a hidden file is never read outside (its text would leak)."""
+    from agentsh.judge import is_hidden
+
+    path = os.path.normpath(os.path.join(cwd, invocation.script or ""))
+    return is_hidden(path, hidden) or is_hidden(os.path.realpath(path), hidden)
+
+
+def _pinned_files(
+    invocation: Invocation, cwd: str, text: str | None, files: dict[str, str]
+) -> dict[str, bytes]:
+    """Files the verdict was based on, by host path: the run gets these exact copies.
+
+    Without this, a file changed between the check (or the human's approval)
+    and the run (a script, `psql -f x.sql`) would run unchecked.
+    """
+    pinned = {path: content.encode("utf-8", "surrogateescape") for path, content in files.items()}
+    if invocation.mode == "script" and text is not None:
+        path = os.path.normpath(os.path.join(cwd, invocation.script or ""))
+        pinned[path] = text.encode("utf-8", "surrogateescape")
+    return {os.path.realpath(path): data for path, data in pinned.items()}
+
+
+def _launch(
+    invocation: Invocation,
+    environ: Mapping[str, str],
+    space: Workspace,
+    profile: Profile,
+    binary: bwraps.Bwrap,
+    hidden: list[Hidden],
+    stdin_script: bytes | None,
+    pinned: dict[str, bytes],
+    pty: bool,
+) -> Outcome:
+    bash = bash_binary()
+    scaffold = ensure_scaffold(space.dirs)
     ctty = setsid_binary() if pty else None
-    extra_visible = _script_bind(invocation, space.cwd)
     invocation_dir = private_tmp(environ)
     tmp_dir = os.path.join(invocation_dir, "tmp")
     os.mkdir(tmp_dir, 0o700)
     stdin_fd = _stdin_from(stdin_script, invocation_dir)
     try:
+        copies = _write_pinned(pinned, invocation_dir)
         mounts = mounts_for(
             space,
             profile,
             hidden,
             tmp_dir,
             scaffold,
-            extra_visible,
             new_session=not (pty and ctty),
+            pinned=copies,
         )
         env = sandbox_environment(
             environ, profile.env.pass_, profile.env.block, fixed_environment(profile, environ, bash)
@@ -351,15 +525,27 @@ def run(invocation: Invocation, environ: Mapping[str, str]) -> int:
             "--",
             *bwraps.inner_command(invocation.bash_argv(bash), REAL_STDERR_FD, ctty),
         ]
-        outcome = Launch(binary.path, argv, env, pty, stdin_fd).run()
+        return Launch(binary.path, argv, env, pty, stdin_fd).run()
     finally:
         if stdin_fd is not None:
             os.close(stdin_fd)
         remove_tree(invocation_dir)
-    if outcome.setup_failed is not None:
-        failure = SandboxUnavailable(f"bwrap could not build the sandbox ({outcome.setup_failed})")
-        return _fallback(profile, invocation, bash, failure)
-    return outcome.status
+
+
+def _write_pinned(pinned: dict[str, bytes], folder: str) -> tuple[tuple[str, str], ...]:
+    """Copies of the pinned files in the invocation's directory, as (destination, copy)."""
+    if not pinned:
+        return ()
+    directory = os.path.join(folder, "pinned")
+    os.mkdir(directory, 0o700)
+    copies = []
+    for index, (path, data) in enumerate(sorted(pinned.items())):
+        copy = os.path.join(directory, str(index))
+        with open(copy, "wb") as handle:
+            handle.write(data)
+        os.chmod(copy, 0o444)
+        copies.append((path, copy))
+    return tuple(copies)
 
 
 def _stdin_from(script: bytes | None, folder: str) -> int | None:
@@ -375,19 +561,13 @@ def _stdin_from(script: bytes | None, folder: str) -> int | None:
     return fd
 
 
-def _script_bind(invocation: Invocation, cwd: str) -> tuple[str, ...]:
-    """A script under the host's /tmp is invisible inside (private /tmp): bind it read-only."""
-    script = invocation.script
-    if not script:
-        return ()
-    path = os.path.normpath(os.path.join(cwd, script))
-    if _under(path, (SANDBOX_TMP,)) and os.path.isfile(path):
-        return (path,)
-    return ()
-
-
 def _fallback(
-    profile: Profile, invocation: Invocation, bash: str, error: SandboxUnavailable
+    profile: Profile,
+    invocation: Invocation,
+    bash: str,
+    error: SandboxUnavailable,
+    entry: Entry,
+    log: AuditLog,
 ) -> int:
     if profile.sandbox.fallback != "unsandboxed":
         raise error
@@ -397,4 +577,7 @@ def _fallback(
         file=sys.stderr,
     )
     sys.stderr.flush()
+    entry.data["outcome"] = "unsandboxed"
+    entry.data["error"] = error.message
+    _record(log, entry)
     os.execv(bash, invocation.bash_argv(bash))

@@ -116,6 +116,8 @@ def ws(base_dir: Path, request: pytest.FixtureRequest) -> Iterator[Workspace]:
         (project / ".git" / "hooks").mkdir(parents=True)
         (project / ".git" / "config").write_text("[core]\n")
     _make_secret_files(home, project)
+    runtime = root / "run"
+    runtime.mkdir(mode=0o700)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -129,6 +131,7 @@ def ws(base_dir: Path, request: pytest.FixtureRequest) -> Iterator[Workspace]:
         GITHUB_TOKEN="ghp_" + "A" * 36,
         DATABASE_URL=f"postgres://app:{SECRET}@db.internal/prod",
         LANG="C.UTF-8",
+        XDG_RUNTIME_DIR=str(runtime),
     )
     yield Workspace(root, home, project, sibling, env)
     subprocess.run(["chmod", "-R", "u+w", str(root)], check=False)

@@ -175,6 +175,33 @@ def cmd_trust(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_approvals(args: argparse.Namespace) -> int:
+    from agentsh.ctl import approvals
+
+    dirs = paths.dirs(os.environ)
+    notify = not args.no_notify
+    if notify:
+        try:
+            notify = _profile_for(args).approval.notify
+        except AgentshError:
+            pass
+    return approvals.run(dirs.runtime, notify)
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from agentsh.ctl import auditlog
+
+    return auditlog.run(
+        paths.dirs(os.environ).state,
+        verify=args.verify,
+        as_json=args.json,
+        since=args.since,
+        decision=args.decision,
+        grep=args.grep,
+        count=args.n,
+    )
+
+
 def _confirm(question: str) -> bool:
     """Ask on the controlling terminal: never on stdin, which an agent may control."""
     try:
@@ -218,6 +245,25 @@ def build_parser() -> argparse.ArgumentParser:
     trust_verb.add_argument("--cwd", help="the project directory")
     trust_verb.add_argument("--yes", action="store_true", help="do not ask")
     trust_verb.set_defaults(run=cmd_trust)
+
+    approvals_verb = verbs.add_parser(
+        "approvals", help="the console where you approve or deny what agents ask to run"
+    )
+    approvals_verb.add_argument("--no-notify", action="store_true", help="no desktop notifications")
+    approvals_verb.set_defaults(run=cmd_approvals, profile=None, cwd=None)
+
+    log_verb = verbs.add_parser("log", help="show or verify the audit log")
+    log_verb.add_argument("--verify", action="store_true", help="check the hash chain")
+    log_verb.add_argument("--json", action="store_true", help="print entries as JSON lines")
+    log_verb.add_argument("--since", help="only entries newer than 10m, 2h, 3d or an ISO time")
+    log_verb.add_argument(
+        "--decision", help="only allow, confirm or deny (or outcome: ran, denied, blocked…)"
+    )
+    log_verb.add_argument("--grep", help="only entries whose command or reasons match (regex)")
+    log_verb.add_argument(
+        "-n", type=int, default=20, help="the last N matching entries (0: all; default 20)"
+    )
+    log_verb.set_defaults(run=cmd_log)
 
     doctor = verbs.add_parser("doctor", help="check that this machine can build the sandbox")
     doctor.add_argument("--profile", help="a built-in profile name or a profile file")

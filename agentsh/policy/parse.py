@@ -186,6 +186,11 @@ def parse(
     )
 
 
+def syntax_tree(source: bytes) -> Node:
+    """The tree-sitter tree of `source` (for highlighting a command shown to a human)."""
+    return _parser().parse(source.translate(_ASCII_STANDIN)).root_node
+
+
 def simple_commands(text: str, ctx: Context) -> list[SimpleCommand]:
     """The simple commands of `text`, as written (no wrapper unwrapping)."""
     return [parsed.cmd for parsed in parse(text, ctx).commands]

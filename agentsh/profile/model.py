@@ -45,6 +45,20 @@ class NetworkSettings:
 
 
 @record
+class ApprovalSettings:
+    channels: tuple[str, ...]
+    """Tried in order; empty means deny without asking."""
+    timeout: int
+    notify: bool
+
+
+@record
+class AuditSettings:
+    max_bytes: int
+    keep: int
+
+
+@record
 class RuleSettings:
     """A profile rule, as written: the policy engine turns it into its own ProfileRule."""
 
@@ -61,6 +75,8 @@ class Profile:
     secrets: SecretSettings
     env: EnvSettings
     network: NetworkSettings
+    approval: ApprovalSettings
+    audit: AuditSettings
     rules: tuple[RuleSettings, ...] = ()
     sources: tuple[str, ...] = ()
     """The files merged, base first."""
@@ -111,6 +127,12 @@ class Profile:
                 set=tuple(sorted(env["set"].items())),
             ),
             network=NetworkSettings(mode=network["mode"]),
+            approval=ApprovalSettings(
+                channels=tuple(full["approval"]["channels"]),
+                timeout=full["approval"]["timeout"],
+                notify=full["approval"]["notify"],
+            ),
+            audit=AuditSettings(max_bytes=full["audit"]["max_bytes"], keep=full["audit"]["keep"]),
             rules=tuple(_rule(item, origins) for item in full["rules"]),
             sources=sources,
             digest=digest,
@@ -135,7 +157,7 @@ def _rule(item: Mapping[str, Any], origins: Mapping[str, str]) -> RuleSettings:
 
 def with_defaults(values: Mapping[str, Any], spec: Section | None = None) -> dict[str, Any]:
     """`values` with every key of the schema present, defaults filled in."""
-    from agentsh.profile.schema import SCHEMA, ListOf, MapOf, Scalar, Section
+    from agentsh.profile.schema import SCHEMA, ListOf, MapOf, Scalar, Section, Value
 
     spec = spec or SCHEMA
     full: dict[str, Any] = {}
@@ -151,4 +173,11 @@ def with_defaults(values: Mapping[str, Any], spec: Section | None = None) -> dic
             full[name] = dict(given or {})
         elif isinstance(field_spec, Scalar):
             full[name] = field_spec.default if given is None else given
+        elif isinstance(field_spec, Value):
+            default = field_spec.default
+            full[name] = (
+                (list(default) if isinstance(default, tuple) else default)
+                if given is None
+                else given
+            )
     return full

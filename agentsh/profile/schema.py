@@ -37,9 +37,10 @@ class MapOf:
 
 @dataclass(frozen=True)
 class Value:
-    """Any YAML value (lists, nesting), checked by a function."""
+    """Any YAML value (lists, nesting), checked by a function; a later layer replaces it."""
 
     check: Check
+    default: object = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,24 @@ def _name(value: object) -> str | None:
     return None
 
 
+CHANNELS = ("tty", "console")
+
+
+def _channels(value: object) -> str | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return "expected a list of channels, like [tty, console] (or [] to deny without asking)"
+    unknown = [v for v in value if v not in CHANNELS]
+    if unknown:
+        return f"unknown channel {unknown[0]!r}; channels are {', '.join(CHANNELS)}"
+    if len(set(value)) != len(value):
+        return "a channel is listed twice"
+    return None
+
+
+def _positive(value: object) -> str | None:
+    return None if isinstance(value, int) and value > 0 else "must be a whole number above 0"
+
+
 SCHEMA = Section(
     {
         "extends": Scalar(str),
@@ -160,6 +179,19 @@ SCHEMA = Section(
         "network": Section(
             {
                 "mode": Scalar(str, "none", choices=("none", "open")),
+            }
+        ),
+        "approval": Section(
+            {
+                "channels": Value(check=_channels, default=CHANNELS),
+                "timeout": Scalar(int, 120, check=_positive),
+                "notify": Scalar(bool, True),
+            }
+        ),
+        "audit": Section(
+            {
+                "max_bytes": Scalar(int, 16 << 20, check=_positive, user_only=True),
+                "keep": Scalar(int, 8, check=_positive, user_only=True),
             }
         ),
         "rules": ListOf(

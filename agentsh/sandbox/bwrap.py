@@ -157,8 +157,9 @@ class Mounts:
     """The project root (when writable) and the profile's writable roots, existing only."""
     read_only: tuple[str, ...] = ()
     """Paths inside writable roots that stay read-only (git hooks, .envrc, the profile)."""
-    visible_ro: tuple[str, ...] = ()
-    """Extra read-only binds (a script file given by path under /tmp, say)."""
+    pinned: tuple[tuple[str, str], ...] = ()
+    """(path, copy): files the policy judged (a script, an SQL file), replaced by the
+    copies that were judged, so a change after the check does not run."""
     hidden: tuple[Hidden, ...] = ()
     notice_file: str = ""
     empty_dir: str = ""
@@ -234,8 +235,10 @@ def bwrap_args(mounts: Mounts, status_fd: int) -> list[str]:
             args += ["--ro-bind", path, path]
     for path in mounts.writable:
         args += ["--bind", path, path]
-    for path in (*mounts.visible_ro, *mounts.read_only):
+    for path in mounts.read_only:
         args += ["--ro-bind", path, path]
+    for path, copy in mounts.pinned:
+        args += ["--ro-bind", copy, path]
     for item in mounts.hidden:
         source = mounts.empty_dir if item.is_dir else mounts.notice_file
         args += ["--ro-bind", source, item.path]

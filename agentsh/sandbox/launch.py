@@ -48,6 +48,55 @@ class Outcome:
     """The command's exit status, 128+N when it died of signal N."""
     setup_failed: str | None = None
     """bwrap's own error when it could not build the sandbox (the command never ran)."""
+    cpu_seconds: float | None = None
+    """User and system CPU time of the whole process tree (every process in the
+    sandbox is reaped inside it, so the kernel's rusage of bwrap counts them all)."""
+    peak_rss: int | None = None
+    """Peak memory in bytes: the larger of the biggest single process's peak
+    (kernel rusage, exact) and the highest total over the tree that psutil
+    sampled while the command ran (commands longer than SAMPLE_AFTER)."""
+
+
+SAMPLE_AFTER = 0.25
+"""Short commands are not sampled at all, so they never pay for importing psutil."""
+
+
+class TreeSampler:
+    """Samples the total RSS of bwrap and its descendants from a background thread."""
+
+    def __init__(self, pid: int):
+        import _thread
+
+        self.pid = pid
+        self.peak = 0
+        self._stop = _thread.allocate_lock()
+        self._stop.acquire()
+        _thread.start_new_thread(self._run, ())
+
+    def stop(self) -> int:
+        if self._stop.locked():
+            self._stop.release()
+        return self.peak
+
+    def _run(self) -> None:
+        if self._stop.acquire(timeout=SAMPLE_AFTER):
+            return
+        try:
+            import psutil
+
+            root = psutil.Process(self.pid)
+            while True:
+                total = 0
+                for process in (root, *root.children(recursive=True)):
+                    try:
+                        total += process.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, total)
+                if self._stop.acquire(timeout=SAMPLE_AFTER):
+                    return
+        except Exception:
+            return
 
 
 def terminal_mode() -> bool:
@@ -147,14 +196,16 @@ class Launch:
                 os.close(fd)
             if slave >= 0:
                 os.close(slave)
+        sampler = TreeSampler(self.pid)
         try:
             if self.pty:
                 saved_terminal = _enter_raw(0)
                 previous[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, self._resize)
-                wait_status = self._relay()
+                wait_status, usage = self._relay()
             else:
-                wait_status = _waitpid(self.pid)
+                wait_status, usage = _wait(self.pid)
         finally:
+            sampled = sampler.stop()
             if saved_terminal is not None:
                 _leave_raw(0, saved_terminal)
             for sig, handler in previous.items():
@@ -171,7 +222,14 @@ class Launch:
                 f"bwrap exited with status {status} before starting the command"
             )
         os.close(error_read)
-        return Outcome(status, setup_failed)
+        if usage is None:
+            return Outcome(status, setup_failed)
+        return Outcome(
+            status,
+            setup_failed,
+            cpu_seconds=round(usage.ru_utime + usage.ru_stime, 4),
+            peak_rss=max(usage.ru_maxrss * 1024, sampled),
+        )
 
     def _drain_status(self) -> None:
         while True:
@@ -226,7 +284,7 @@ class Launch:
         if self.master >= 0:
             _copy_window_size(0, self.master)
 
-    def _relay(self) -> int:
+    def _relay(self) -> tuple[int, Any]:
         """Copy between the real terminal and the pty until the sandbox ends."""
         stdin_open = True
         master = self.master
@@ -244,7 +302,7 @@ class Launch:
                         raise
                     data = b""
                 if not data:
-                    return _waitpid(self.pid)
+                    return _wait(self.pid)
                 _write_all(1, data)
             if stdin_open and 0 in ready:
                 data = os.read(0, 65536)
@@ -253,10 +311,10 @@ class Launch:
                 else:
                     stdin_open = False
             if not ready:
-                done, wait_status = os.waitpid(self.pid, os.WNOHANG)
+                done, wait_status, usage = os.wait4(self.pid, os.WNOHANG)
                 if done:
                     self._drain_master()
-                    return wait_status
+                    return wait_status, usage
 
     def _drain_master(self) -> None:
         while True:
@@ -272,13 +330,14 @@ class Launch:
             _write_all(1, data)
 
 
-def _waitpid(pid: int) -> int:
+def _wait(pid: int) -> tuple[int, Any]:
+    """The wait status and the resource usage of `pid` and every descendant it reaped."""
     while True:
         try:
-            _, wait_status = os.waitpid(pid, 0)
-            return wait_status
+            _, wait_status, usage = os.wait4(pid, 0)
+            return wait_status, usage
         except ChildProcessError:
-            return 0
+            return 0, None
         except InterruptedError:
             continue
 

@@ -44,7 +44,7 @@ def test_destructive_commands_are_blocked_and_change_nothing(
     data: Workspace, command: str, rule: str
 ) -> None:
     line = _assert_blocked(data.run("-c", f"{command}; echo ran"), rule)
-    assert "human can approve" in line
+    assert "agentshctl approvals" in line
     assert (data.project / "data" / "rows.db").read_text() == "customer rows\n"
 
 

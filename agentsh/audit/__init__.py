@@ -1,0 +1,1 @@
+"""The audit log, outside every sandbox (see log.py)."""

@@ -1,0 +1,474 @@
+"""The audit log: one JSON line per invocation, hash-chained, appended under a lock.
+
+Layout, in `<state>/audit/` (hidden from every sandbox, mode 0700):
+
+- `audit.jsonl`: the current file. Each line is a JSON object whose `seq`
+  counts entries since the log began and whose `prev` is the SHA-256 of the
+  previous line's bytes, so editing or deleting a line breaks the chain.
+- `audit.<first seq>.jsonl`: older files, renamed when the current one would
+  grow past `max_bytes`; the chain continues across them, and only the newest
+  `keep` are kept.
+- `audit.head`: the last entry's seq and hash, the current file's size and
+  first seq. It is also the lock file. Because it records the end of the
+  chain, `verify` notices lines cut from the end, which no chain alone can.
+- `pending/`: one small file per command still running (see `Pending`).
+
+Appending costs one lock, one read of the head, one write and one rewrite of
+the head: no reading back through the log.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+
+from agentsh.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from typing import Any
+
+GENESIS = "0" * 64
+"""The `prev` of the first entry ever written."""
+CURRENT = "audit.jsonl"
+HEAD = "audit.head"
+PENDING = "pending"
+DEFAULT_MAX_BYTES = 16 << 20
+DEFAULT_KEEP = 8
+LOST = {
+    "outcome": "lost",
+    "status": None,
+    "note": "agentsh was killed before it could record how the command ended",
+}
+
+
+class AuditUnavailable(OSError):
+    """The log cannot be written; agentsh does not run commands it cannot record."""
+
+
+def sha256_hex(data: bytes) -> str:
+    """SHA-256 from the small builtin module: hashlib would load OpenSSL (3-8 ms) per command."""
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found]
+        except ImportError:
+            from hashlib import sha256
+    return str(sha256(data).hexdigest())
+
+
+def encode(entry: Mapping[str, Any]) -> bytes:
+    """One compact JSON line, ASCII only (bytes the command held that are not UTF-8
+    stay recoverable as \\udcXX escapes).
+
+    Written with the C string escaper instead of the json package, whose import
+    (decoder and scanner included) would cost every command about 3 ms.
+    """
+    return _json_value(entry).encode("ascii")
+
+
+def _json_value(value: object) -> str:
+    from _json import encode_basestring_ascii
+
+    if isinstance(value, str):
+        return str(encode_basestring_ascii(value))
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(value) if value == value and abs(value) != float("inf") else "null"
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ",".join(
+                f"{encode_basestring_ascii(str(key))}:{_json_value(item)}"
+                for key, item in value.items()
+            )
+            + "}"
+        )
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_json_value(item) for item in value) + "]"
+    return str(encode_basestring_ascii(str(value)))
+
+
+@record(frozen=False)
+class Head:
+    seq: int = 0
+    digest: str = GENESIS
+    size: int = 0
+    first_seq: int = 1
+
+    def dump(self) -> bytes:
+        return f"{self.seq} {self.digest} {self.size} {self.first_seq}\n".encode()
+
+    @classmethod
+    def parse(cls, data: bytes) -> Head | None:
+        parts = data.split()
+        if len(parts) != 4 or not all(p.isdigit() for p in (parts[0], parts[2], parts[3])):
+            return None
+        digest = parts[1].decode("ascii", "replace")
+        if len(digest) != 64:
+            return None
+        return cls(int(parts[0]), digest, int(parts[2]), int(parts[3]))
+
+
+class AuditLog:
+    def __init__(self, folder: str, max_bytes: int = DEFAULT_MAX_BYTES, keep: int = DEFAULT_KEEP):
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self.keep = keep
+        self._head_fd = -1
+
+    @property
+    def current(self) -> str:
+        return os.path.join(self.folder, CURRENT)
+
+    @property
+    def head_path(self) -> str:
+        return os.path.join(self.folder, HEAD)
+
+    def open(self) -> AuditLog:
+        """Make sure the log can be written, before anything runs."""
+        if self._head_fd >= 0:
+            return self
+        from agentsh.paths import ensure_private_dir
+
+        try:
+            ensure_private_dir(self.folder)
+            self._head_fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise AuditUnavailable(
+                exc.errno, f"cannot open the audit log in {self.folder}: {exc.strerror}"
+            ) from exc
+        return self
+
+    def close(self) -> None:
+        if self._head_fd >= 0:
+            os.close(self._head_fd)
+            self._head_fd = -1
+
+    def append(self, entry: Mapping[str, Any], marker: str | None = None) -> dict[str, Any]:
+        """Chain `entry` to the log and write it as one line; returns what was written.
+
+        `marker` is the command's `Pending` file, removed under the same lock.
+        """
+        self.open()
+        fd = self._head_fd
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            head = Head.parse(os.pread(fd, 256, 0))
+            log_fd = os.open(
+                self.current, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600
+            )
+            try:
+                size = os.fstat(log_fd).st_size
+                if head is None or head.size != size:
+                    head = self._recover(head)
+                for path, orphan in Pending(self.folder).orphans():
+                    lost = {"seq": head.seq + 1, "prev": head.digest, **orphan, **LOST}
+                    lost_line = encode(lost)
+                    _write_all(log_fd, lost_line + b"\n")
+                    head.seq += 1
+                    head.digest = sha256_hex(lost_line)
+                    head.size += len(lost_line) + 1
+                    size += len(lost_line) + 1
+                    _unlink(path)
+                written = {"seq": head.seq + 1, "prev": head.digest, **entry}
+                line = encode(written)
+                if size and size + len(line) + 1 > self.max_bytes:
+                    os.close(log_fd)
+                    log_fd = -1
+                    self._rotate(head)
+                    log_fd = os.open(
+                        self.current,
+                        os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC,
+                        0o600,
+                    )
+                    head.size = 0
+                    head.first_seq = head.seq + 1
+                _write_all(log_fd, line + b"\n")
+                if marker:
+                    _unlink(marker)
+            finally:
+                if log_fd >= 0:
+                    os.close(log_fd)
+            head.seq += 1
+            head.digest = sha256_hex(line)
+            head.size += len(line) + 1
+            data = head.dump()
+            os.pwrite(fd, data, 0)
+            os.ftruncate(fd, len(data))
+            return written
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _recover(self, stale: Head | None) -> Head:
+        """Rebuild the head from the log itself (first use, or a write that was interrupted).
+
+        The chain continues from the last complete line. A torn last line (a
+        crash mid-write) is left in place, for `verify` to report.
+        """
+        files = log_files(self.folder)
+        for path in reversed(files):
+            last = _last_line(path)
+            if last is None:
+                continue
+            import json
+
+            try:
+                seq = int(json.loads(last)["seq"])
+            except (ValueError, KeyError, TypeError):
+                seq = stale.seq + 1 if stale else 1
+            first = _first_seq(self.current) or seq + 1
+            try:
+                size = os.path.getsize(self.current)
+            except OSError:
+                size = 0
+            return Head(seq, sha256_hex(last), size, first)
+        if stale is not None:
+            return Head(stale.seq, stale.digest, 0, stale.seq + 1)
+        return Head()
+
+    def _rotate(self, head: Head) -> None:
+        os.replace(self.current, os.path.join(self.folder, f"audit.{head.first_seq:012d}.jsonl"))
+        old = log_files(self.folder)[:-1]
+        for path in old[: max(0, len(old) - self.keep)]:
+            _unlink(path)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def log_files(folder: str) -> list[str]:
+    """Rotated files, oldest first, then the current file (when they exist)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    rotated = sorted(
+        name
+        for name in names
+        if name.startswith("audit.") and name.endswith(".jsonl") and name[6:-6].isdigit()
+    )
+    files = [os.path.join(folder, name) for name in rotated]
+    if CURRENT in names:
+        files.append(os.path.join(folder, CURRENT))
+    return files
+
+
+def _last_line(path: str) -> bytes | None:
+    """The last complete line of `path`, reading backwards in blocks."""
+    try:
+        with open(path, "rb") as handle:
+            end = handle.seek(0, os.SEEK_END)
+            tail = b""
+            position = end
+            while position > 0:
+                step = min(65536, position)
+                position -= step
+                handle.seek(position)
+                tail = handle.read(step) + tail
+                body = tail[:-1] if tail.endswith(b"\n") else tail[: tail.rfind(b"\n") + 1]
+                body = body.rstrip(b"\n")
+                cut = body.rfind(b"\n")
+                if cut >= 0:
+                    return body[cut + 1 :]
+                if position == 0 and body:
+                    return body
+            return None
+    except OSError:
+        return None
+
+
+def _first_seq(path: str) -> int | None:
+    import json
+
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline()
+        return int(json.loads(first)["seq"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def read_entries(folder: str) -> Iterator[dict[str, Any]]:
+    """Every readable entry, oldest first (lines that are not JSON objects are skipped)."""
+    import json
+
+    for path in log_files(folder):
+        try:
+            with open(path, "rb") as handle:
+                lines = handle.read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                yield entry
+
+
+@record
+class Verification:
+    ok: bool
+    entries: int
+    files: int
+    first_seq: int
+    last_seq: int
+    problem: str = ""
+    note: str = ""
+
+
+def verify(folder: str) -> Verification:
+    """Walk the chain across every file; report the first broken or missing link."""
+    import json
+
+    files = log_files(folder)
+    head = None
+    try:
+        with open(os.path.join(folder, HEAD), "rb") as handle:
+            head = Head.parse(handle.read(256))
+    except OSError:
+        pass
+    previous_digest: str | None = None
+    previous_seq: int | None = None
+    first_seq = 0
+    count = 0
+    note = ""
+
+    def broken(problem: str) -> Verification:
+        return Verification(False, count, len(files), first_seq, previous_seq or 0, problem)
+
+    for path in files:
+        name = os.path.basename(path)
+        with open(path, "rb") as handle:
+            data = handle.read()
+        if data and not data.endswith(b"\n"):
+            return broken(f"{name}: the last line is incomplete (a write was cut short)")
+        for number, line in enumerate(data.split(b"\n")[:-1], 1):
+            where = f"{name}:{number}"
+            try:
+                entry = json.loads(line)
+                seq = int(entry["seq"])
+                prev = str(entry["prev"])
+            except (ValueError, KeyError, TypeError):
+                return broken(f"{where}: not an audit entry (the line was edited)")
+            if previous_seq is None:
+                first_seq = seq
+                if seq == 1 and prev != GENESIS:
+                    return broken(f"{where}: entry #1 does not start the chain")
+                if seq > 1:
+                    note = f"the chain starts at entry #{seq}; older files were rotated away"
+            elif seq != previous_seq + 1:
+                return broken(
+                    f"{where}: entry #{seq} follows #{previous_seq}; "
+                    f"{'entries are missing' if seq > previous_seq else 'entries are out of order'}"
+                )
+            elif prev != previous_digest:
+                return broken(
+                    f"{where}: entry #{seq} does not chain to #{previous_seq} "
+                    "(a line was edited, deleted or inserted)"
+                )
+            previous_digest = sha256_hex(line)
+            previous_seq = seq
+            count += 1
+    if head is not None and head.seq:
+        if previous_seq is None or head.seq > previous_seq:
+            missing = head.seq - (previous_seq or 0)
+            return broken(
+                f"the log ends at entry #{previous_seq or 0} but #{head.seq} was written: "
+                f"{missing} entr{'y is' if missing == 1 else 'ies are'} missing from the end"
+            )
+        if head.seq == previous_seq and head.digest != previous_digest:
+            return broken(f"the last entry #{head.seq} was changed after it was written")
+    return Verification(True, count, len(files), first_seq, previous_seq or 0, note=note)
+
+
+@record
+class Pending:
+    """A marker for a command that is running, so that its entry survives a kill -9.
+
+    The supervisor writes the entry it would log (without the outcome) before
+    the command starts, and removes it after appending the real entry. Any
+    later append finds markers whose process is gone and logs them with
+    `"status": null` and `"outcome": "lost"`.
+    """
+
+    folder: str
+
+    @property
+    def directory(self) -> str:
+        return os.path.join(self.folder, PENDING)
+
+    def mark(self, entry: Mapping[str, Any]) -> str:
+        """Record `entry` as running; returns the marker's path, for `clear`."""
+        directory = self.directory
+        try:
+            os.mkdir(directory, 0o700)
+        except FileExistsError:
+            pass
+        path = os.path.join(directory, f"{os.getpid()}-{_start_ticks(os.getpid())}.json")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            _write_all(fd, encode(entry))
+        finally:
+            os.close(fd)
+        return path
+
+    @staticmethod
+    def clear(path: str) -> None:
+        _unlink(path)
+
+    def orphans(self) -> list[tuple[str, dict[str, Any]]]:
+        """Markers whose agentsh is no longer running."""
+        import json
+
+        try:
+            names = os.listdir(self.directory)
+        except OSError:
+            return []
+        found = []
+        for name in names:
+            pid_text, _, rest = name.partition("-")
+            if not pid_text.isdigit() or not name.endswith(".json"):
+                continue
+            if _start_ticks(int(pid_text)) == rest[: -len(".json")]:
+                continue
+            path = os.path.join(self.directory, name)
+            try:
+                with open(path, "rb") as handle:
+                    entry = json.loads(handle.read())
+            except (OSError, ValueError):
+                entry = {"command": None}
+            if isinstance(entry, dict):
+                found.append((path, entry))
+        return found
+
+
+def _start_ticks(pid: int) -> str:
+    """The process's start time in clock ticks: with the pid, it names one process."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return "gone"
+    return stat[stat.rfind(b")") + 2 :].split()[19].decode()
