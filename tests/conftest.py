@@ -52,6 +52,7 @@ class Workspace:
             text=True,
             timeout=timeout,
             check=False,
+            start_new_session=True,
         )
 
     def ctl(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -63,6 +64,7 @@ class Workspace:
             text=True,
             timeout=60,
             check=False,
+            start_new_session=True,
         )
 
     def user_profile(self, text: str, *, policy_off: bool = False) -> Path:

@@ -8,7 +8,9 @@ Running the command takes a deliberate move: the selection starts on Deny,
 Enter confirms what is selected, and only the arrow keys or Tab move it. A
 human typing into the agent's own input box when the prompt appears (whose
 Enter or letters land here) therefore denies; typeahead from before the
-prompt is discarded.
+prompt is discarded. Keys pressed while prompt-toolkit loads are kept
+(the terminal is still in cooked mode, so Enter arrives as a newline, which
+counts as Enter too).
 """
 
 from __future__ import annotations
@@ -139,6 +141,7 @@ def _choose(fd: int, request: Request, timeout: float, term: str | None) -> str:
         state["selected"] = (state["selected"] + 1) % len(CHOICES)
 
     @keys.add("enter")
+    @keys.add("c-j")
     def _confirm(event: KeyPressEvent) -> None:
         value = CHOICES[state["selected"]][0]
         if value == "details":

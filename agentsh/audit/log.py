@@ -238,8 +238,8 @@ class AuditLog:
 
     def _rotate(self, head: Head) -> None:
         os.replace(self.current, os.path.join(self.folder, f"audit.{head.first_seq:012d}.jsonl"))
-        old = log_files(self.folder)[:-1]
-        for path in old[: max(0, len(old) - self.keep)]:
+        rotated = [p for p in log_files(self.folder) if not p.endswith(os.sep + CURRENT)]
+        for path in rotated[: max(0, len(rotated) - self.keep)]:
             _unlink(path)
 
 
