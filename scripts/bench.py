@@ -289,6 +289,99 @@ def policy(rounds: int, env: dict[str, str], project: Path) -> Table:
     return table
 
 
+LOGGING_PROBE = """
+import re, enum, fcntl, time, os, sys
+import agentsh.records, agentsh.paths  # loaded by every agentsh run before it logs
+folder = sys.argv[1]
+started = time.perf_counter()
+from agentsh.audit.entry import Entry
+from agentsh.audit.log import AuditLog
+entry = Entry("command")
+entry.place("/work/project", "/work/project")
+entry.data.update(command="git status", decision="allow", profile="0" * 64)
+log = AuditLog(folder).open()
+entry.marker = entry.pending(folder)
+entry.data.update(outcome="ran", status=0, cpu_s=0.01, peak_rss=1 << 24)
+log.append(entry.finish(), entry.marker)
+log.close()
+print((time.perf_counter() - started) * 1000)
+"""
+
+
+def approval(rounds: int, base: Path, env: dict[str, str]) -> Table:
+    """What asking and recording cost: the audit entry per command, the prompt's first frame."""
+    folder = base / "audit-probe"
+    python = str(BIN / "python")
+    logging_ms = []
+    for index in range(rounds + 3):
+        result = subprocess.run(
+            [python, "-c", LOGGING_PROBE, str(folder)], capture_output=True, text=True, check=True
+        )
+        if index >= 3:
+            logging_ms.append(float(result.stdout))
+    table = Table("Approval and audit")
+    table.add(
+        "audit entry per command (imports included)",
+        logging_ms,
+        f"target <= 2 ms median; log at {rounds + 3} entries",
+    )
+    project = base / "prompted"
+    project.mkdir()
+    (project / ".git").mkdir()
+    first_frame, interactive = [], []
+    for index in range(max(5, rounds // 2) + 2):
+        (project / "data").mkdir(exist_ok=True)
+        card, ready = _prompt_timing(project, env)
+        if index >= 2:
+            first_frame.append(card)
+            interactive.append(ready)
+    table.add("inline prompt: first frame drawn", first_frame, "target <= 150 ms from start")
+    table.add(
+        "inline prompt: keys handled by prompt-toolkit", interactive, "keys typed earlier are kept"
+    )
+    return table
+
+
+def _prompt_timing(project: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Start agentsh with a terminal of its own, as under an agent: stdin and stdout are pipes."""
+    import select
+
+    master, slave = os.openpty()
+    slave_name = os.ttyname(slave)
+
+    def controlling_terminal() -> None:
+        os.setsid()
+        os.close(os.open(slave_name, os.O_RDWR))
+
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [AGENTSH, "-c", "rm -rf data"],
+        cwd=project,
+        env={**env, "TERM": "xterm-256color"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=controlling_terminal,
+    )
+    seen = b""
+    first = ready = 0.0
+    while not ready:
+        readable, _, _ = select.select([master], [], [], 10)
+        if not readable:
+            process.kill()
+            raise RuntimeError(f"no prompt from agentsh; the terminal showed {seen[-300:]!r}")
+        seen += os.read(master, 65536)
+        now = (time.perf_counter() - started) * 1000
+        first = first or now
+        if b"\x1b[J" in seen and b"denied in" in seen.split(b"\x1b[J", 1)[1]:
+            ready = now
+    os.write(master, b"d")
+    process.wait(30)
+    os.close(master)
+    os.close(slave)
+    return first, ready
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -314,7 +407,11 @@ def main() -> int:
     (small / "README.md").write_text("x")
     try:
         print(f"agentsh benchmark, {time.strftime('%Y-%m-%d')}: {machine()}\n")
-        tables = [per_command(rounds, env, small), policy(rounds, env, small)]
+        tables = [
+            per_command(rounds, env, small),
+            policy(rounds, env, small),
+            approval(rounds, base, env),
+        ]
         sizes = [(10_000, 1_000)] if args.quick else [(100_000, 10_000)]
         for files, dirs in sizes:
             tables.append(discovery(rounds, base, env, files, dirs))

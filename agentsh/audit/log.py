@@ -13,6 +13,8 @@ Layout, in `<state>/audit/` (hidden from every sandbox, mode 0700):
   chain, `verify` notices lines cut from the end, which no chain alone can.
 - `pending/`: one small file per command still running (see `Pending`).
 
+Reading and verifying live in `reader.py`, so that a command pays only for writing.
+
 Appending costs one lock, one read of the head, one write and one rewrite of
 the head: no reading back through the log.
 """
@@ -22,11 +24,9 @@ from __future__ import annotations
 import fcntl
 import os
 
-from agentsh.records import record
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Mapping
     from typing import Any
 
 GENESIS = "0" * 64
@@ -36,6 +36,7 @@ HEAD = "audit.head"
 PENDING = "pending"
 DEFAULT_MAX_BYTES = 16 << 20
 DEFAULT_KEEP = 8
+MAX_MARKER = 1 << 20
 LOST = {
     "outcome": "lost",
     "status": None,
@@ -98,12 +99,16 @@ def _json_value(value: object) -> str:
     return str(encode_basestring_ascii(str(value)))
 
 
-@record(frozen=False)
 class Head:
-    seq: int = 0
-    digest: str = GENESIS
-    size: int = 0
-    first_seq: int = 1
+    """The end of the chain, as `audit.head` records it."""
+
+    __slots__ = ("digest", "first_seq", "seq", "size")
+
+    def __init__(self, seq: int = 0, digest: str = GENESIS, size: int = 0, first_seq: int = 1):
+        self.seq = seq
+        self.digest = digest
+        self.size = size
+        self.first_seq = first_seq
 
     def dump(self) -> bytes:
         return f"{self.seq} {self.digest} {self.size} {self.first_seq}\n".encode()
@@ -308,167 +313,68 @@ def _first_seq(path: str) -> int | None:
         return None
 
 
-def read_entries(folder: str) -> Iterator[dict[str, Any]]:
-    """Every readable entry, oldest first (lines that are not JSON objects are skipped)."""
-    import json
-
-    for path in log_files(folder):
-        try:
-            with open(path, "rb") as handle:
-                lines = handle.read().splitlines()
-        except OSError:
-            continue
-        for line in lines:
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(entry, dict):
-                yield entry
-
-
-@record
-class Verification:
-    ok: bool
-    entries: int
-    files: int
-    first_seq: int
-    last_seq: int
-    problem: str = ""
-    note: str = ""
-
-
-def verify(folder: str) -> Verification:
-    """Walk the chain across every file; report the first broken or missing link."""
-    import json
-
-    files = log_files(folder)
-    head = None
-    try:
-        with open(os.path.join(folder, HEAD), "rb") as handle:
-            head = Head.parse(handle.read(256))
-    except OSError:
-        pass
-    previous_digest: str | None = None
-    previous_seq: int | None = None
-    first_seq = 0
-    count = 0
-    note = ""
-
-    def broken(problem: str) -> Verification:
-        return Verification(False, count, len(files), first_seq, previous_seq or 0, problem)
-
-    for path in files:
-        name = os.path.basename(path)
-        with open(path, "rb") as handle:
-            data = handle.read()
-        if data and not data.endswith(b"\n"):
-            return broken(f"{name}: the last line is incomplete (a write was cut short)")
-        for number, line in enumerate(data.split(b"\n")[:-1], 1):
-            where = f"{name}:{number}"
-            try:
-                entry = json.loads(line)
-                seq = int(entry["seq"])
-                prev = str(entry["prev"])
-            except (ValueError, KeyError, TypeError):
-                return broken(f"{where}: not an audit entry (the line was edited)")
-            if previous_seq is None:
-                first_seq = seq
-                if seq == 1 and prev != GENESIS:
-                    return broken(f"{where}: entry #1 does not start the chain")
-                if seq > 1:
-                    note = f"the chain starts at entry #{seq}; older files were rotated away"
-            elif seq != previous_seq + 1:
-                return broken(
-                    f"{where}: entry #{seq} follows #{previous_seq}; "
-                    f"{'entries are missing' if seq > previous_seq else 'entries are out of order'}"
-                )
-            elif prev != previous_digest:
-                return broken(
-                    f"{where}: entry #{seq} does not chain to #{previous_seq} "
-                    "(a line was edited, deleted or inserted)"
-                )
-            previous_digest = sha256_hex(line)
-            previous_seq = seq
-            count += 1
-    if head is not None and head.seq:
-        if previous_seq is None or head.seq > previous_seq:
-            missing = head.seq - (previous_seq or 0)
-            return broken(
-                f"the log ends at entry #{previous_seq or 0} but #{head.seq} was written: "
-                f"{missing} entr{'y is' if missing == 1 else 'ies are'} missing from the end"
-            )
-        if head.seq == previous_seq and head.digest != previous_digest:
-            return broken(f"the last entry #{head.seq} was changed after it was written")
-    return Verification(True, count, len(files), first_seq, previous_seq or 0, note=note)
-
-
-@record
 class Pending:
     """A marker for a command that is running, so that its entry survives a kill -9.
 
     The supervisor writes the entry it would log (without the outcome) before
-    the command starts, and removes it after appending the real entry. Any
-    later append finds markers whose process is gone and logs them with
-    `"status": null` and `"outcome": "lost"`.
+    the command starts and holds a lock on the file while it runs; it removes
+    the file when it appends the real entry. Any later append finds markers
+    nobody holds a lock on (their agentsh is gone: the kernel drops a dead
+    process's locks) and logs them with `"status": null`, `"outcome": "lost"`.
     """
 
-    folder: str
+    def __init__(self, folder: str):
+        self.folder = folder
+        self.held: int = -1
 
     @property
     def directory(self) -> str:
         return os.path.join(self.folder, PENDING)
 
     def mark(self, entry: Mapping[str, Any]) -> str:
-        """Record `entry` as running; returns the marker's path, for `clear`."""
+        """Record `entry` as running; returns the marker's path (kept locked until exit)."""
         directory = self.directory
         try:
             os.mkdir(directory, 0o700)
         except FileExistsError:
             pass
-        path = os.path.join(directory, f"{os.getpid()}-{_start_ticks(os.getpid())}.json")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        try:
-            _write_all(fd, encode(entry))
-        finally:
-            os.close(fd)
+        path = os.path.join(directory, f"{os.getpid()}-{os.urandom(4).hex()}.json")
+        fd = os.open(path + ".new", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _write_all(fd, encode(entry))
+        os.rename(path + ".new", path)
+        self.held = fd
         return path
 
-    @staticmethod
-    def clear(path: str) -> None:
-        _unlink(path)
-
     def orphans(self) -> list[tuple[str, dict[str, Any]]]:
-        """Markers whose agentsh is no longer running."""
-        import json
-
+        """Markers whose agentsh is no longer running (no one holds their lock)."""
         try:
             names = os.listdir(self.directory)
         except OSError:
             return []
         found = []
         for name in names:
-            pid_text, _, rest = name.partition("-")
-            if not pid_text.isdigit() or not name.endswith(".json"):
-                continue
-            if _start_ticks(int(pid_text)) == rest[: -len(".json")]:
+            if not name.endswith(".json"):
                 continue
             path = os.path.join(self.directory, name)
             try:
-                with open(path, "rb") as handle:
-                    entry = json.loads(handle.read())
-            except (OSError, ValueError):
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue
+                data = os.read(fd, MAX_MARKER)
+            finally:
+                os.close(fd)
+            import json
+
+            try:
+                entry = json.loads(data)
+            except ValueError:
                 entry = {"command": None}
             if isinstance(entry, dict):
                 found.append((path, entry))
         return found
-
-
-def _start_ticks(pid: int) -> str:
-    """The process's start time in clock ticks: with the pid, it names one process."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            stat = handle.read()
-    except OSError:
-        return "gone"
-    return stat[stat.rfind(b")") + 2 :].split()[19].decode()

@@ -13,6 +13,7 @@ from typing import Any
 
 from agentsh.approve.render import neutralise, plain
 from agentsh.audit import log as audit
+from agentsh.audit import reader
 
 OUTCOME_WORDS = ("ran", "approved", "blocked", "denied", "error", "unsandboxed", "lost")
 DECISIONS = ("allow", "confirm", "deny")
@@ -143,7 +144,7 @@ def run(
     if not audit.log_files(folder):
         print(f"no audit log yet in {folder}", file=sys.stderr)
         return 0
-    chosen = select(list(audit.read_entries(folder)), since_time, decision, pattern, count)
+    chosen = select(list(reader.read_entries(folder)), since_time, decision, pattern, count)
     if as_json:
         for entry in chosen:
             sys.stdout.write(json.dumps(entry, ensure_ascii=False) + "\n")
@@ -159,7 +160,7 @@ def _verify(folder: str) -> int:
         print(f"no audit log yet in {folder}")
         return 0
     started = time.monotonic()
-    result = audit.verify(folder)
+    result = reader.verify(folder)
     took = time.monotonic() - started
     if not result.ok:
         print(f"audit log BROKEN: {result.problem}")
