@@ -196,7 +196,9 @@ def main() -> int:
             "LANG": "C.UTF-8",
             "RAILWAY_TOKEN": TOKEN,
             "TERM": os.environ.get("TERM", "dumb"),
+            "XDG_RUNTIME_DIR": str(base / "run"),
         }
+        (base / "run").mkdir(mode=0o700)
         before = fingerprint(project / "data")
         print(f"{BOLD}The incident, replayed through agentsh{RESET}")
         print(
@@ -205,13 +207,14 @@ def main() -> int:
         stopped = 0
         all_steps = steps(api)
         for number, step in enumerate(all_steps, 1):
-            result = subprocess.run(
+            result = subprocess.run(  # as an agent's tool runs it; no human answers here
                 [str(AGENTSH), "-c", step.command],
                 cwd=project,
                 env=env,
                 capture_output=True,
                 text=True,
                 timeout=60,
+                start_new_session=True,
             )
             ok = step.stopped_if(result)
             stopped += ok

@@ -27,7 +27,7 @@ from agentsh.approve.request import Request
 HELP = (
     "commands: y N = run request N once · n N = deny it · ? N = details · "
     "l = list pending · q = quit (denies everything pending). "
-    "With one request pending, y and n need no number."
+    "With one request pending, n and ? need no number; y always does."
 )
 
 
@@ -156,6 +156,9 @@ class Console:
         }
         if verb not in (*actions, "?", "d", "details", "show"):
             self.say(f"unknown command {verb!r}; {HELP}")
+            return
+        if verb in actions and actions[verb] == "run" and not rest:
+            self.say("say which request to run: y N (approving always names the request)")
             return
         number = self._number(rest)
         if number is None:

@@ -132,6 +132,48 @@ def check_state(dirs: paths.Dirs) -> Check:
     return Check(OK, "state", f"config {dirs.config}, state {dirs.state}, runtime {dirs.runtime}")
 
 
+def check_audit(dirs: paths.Dirs) -> Check:
+    from agentsh.audit.log import AuditLog, AuditUnavailable, log_files
+
+    folder = os.path.join(dirs.state, "audit")
+    try:
+        AuditLog(folder).open().close()
+    except AuditUnavailable as exc:
+        return Check(
+            FAIL,
+            "audit log",
+            f"{exc.strerror}: agentsh runs nothing it cannot record",
+            f"make {folder} a directory you own (mode 0700)",
+        )
+    size = sum(os.path.getsize(path) for path in log_files(folder))
+    return Check(
+        OK, "audit log", f"{folder} ({size:,} bytes); check it with agentshctl log --verify"
+    )
+
+
+def check_approvals(dirs: paths.Dirs, channels: tuple[str, ...]) -> Check:
+    from agentsh.approve import console
+
+    if not channels:
+        return Check(
+            WARN,
+            "approvals",
+            "approval.channels is empty: every command that needs a human is denied",
+            "list tty and/or console in approval.channels",
+        )
+    parts = []
+    if "console" in channels:
+        connection = console.connect(dirs.runtime)
+        if connection is not None:
+            connection.close()
+            parts.append("an approval console is running")
+        else:
+            parts.append("no approval console is running (start one: agentshctl approvals)")
+    if "tty" in channels:
+        parts.append("the terminal prompt is used when agentsh has a terminal a human types on")
+    return Check(OK, "approvals", "; ".join(parts))
+
+
 def check_terminal_injection() -> Check:
     legacy = _read("/proc/sys/dev/tty/legacy_tiocsti")
     if legacy == "1":
@@ -144,13 +186,20 @@ def check_terminal_injection() -> Check:
     return Check(OK, "terminal injection", "TIOCSTI disabled or guarded")
 
 
-def run_checks(profile_bwrap: str, network_mode: str, dirs: paths.Dirs) -> list[Check]:
+def run_checks(
+    profile_bwrap: str,
+    network_mode: str,
+    dirs: paths.Dirs,
+    channels: tuple[str, ...] = ("tty", "console"),
+) -> list[Check]:
     checks = [check_kernel(), *check_user_namespaces()]
     bwrap_check, found = check_bwrap(profile_bwrap, dirs.cache)
     checks.append(bwrap_check)
     if found is not None:
         checks.append(check_sandbox(found))
     checks.append(check_state(dirs))
+    checks.append(check_audit(dirs))
+    checks.append(check_approvals(dirs, channels))
     checks.append(check_terminal_injection())
     if network_mode == "open":
         checks.append(

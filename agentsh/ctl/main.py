@@ -27,13 +27,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     dirs = paths.dirs(os.environ)
     bwrap_choice, network = "auto", "none"
+    channels: tuple[str, ...] = ("tty", "console")
     try:
         profile = _profile_for(args)
         bwrap_choice, network = profile.sandbox.bwrap, profile.network.mode
+        channels = profile.approval.channels
         profile_line = ("ok", "profile", " <- ".join(reversed(profile.sources)), "")
     except AgentshError as exc:
         profile_line = ("FAIL", "profile", exc.message, "fix the file named above")
-    checks = doctor.run_checks(bwrap_choice, network, dirs)
+    checks = doctor.run_checks(bwrap_choice, network, dirs, channels)
     rows = [profile_line] + [(c.status, c.name, c.detail, c.fix) for c in checks]
     worst = 0
     for status, name, detail, fix in rows:

@@ -296,3 +296,17 @@ def test_waiting_agents_are_not_left_behind_when_agentsh_is_stopped(
     wait_for(lambda: _audit_entries(ws)[-1]["approval"] is not None, "the audit entry")
     assert _audit_entries(ws)[-1]["approval"]["answer"] == "interrupted"  # type: ignore[index]
     assert (target / "file.txt").exists()
+
+
+def test_approving_in_the_console_always_names_the_request(
+    ws: Workspace, console: ApprovalConsole
+) -> None:
+    (target,) = _targets(ws, "data")
+    agent = _agent(ws, "rm -rf data")
+    number = console.request_number("rm -rf data")
+    console.send("y")
+    console.wait_for("approving always names the request")
+    assert agent.poll() is None and target.exists()
+    console.send(f"n {number}")
+    agent.communicate(timeout=30)
+    assert agent.returncode == 126 and (target / "file.txt").exists()

@@ -142,6 +142,12 @@ def test_empty_profile_is_the_default(dirs: Dirs, tmp_path: Path) -> None:
         ("secrets:\n  hide: ['/abs']\n", "put absolute paths in secrets.paths"),
         ("sandbox:\n  bwrap: relative\n", "user profile"),
         ("\t- tab\n", "broken YAML"),
+        ("approval:\n  channels: [tty, email]\n", "unknown channel 'email'"),
+        ("approval:\n  channels: console\n", "expected a list of channels"),
+        ("approval:\n  channels: [tty, tty]\n", "listed twice"),
+        ("approval:\n  timeout: 0\n", "above 0"),
+        ("approval:\n  timeout: true\n", "whole number"),
+        ("audit:\n  keep: 3\n", "user profile"),
     ],
 )
 def test_validation_errors(dirs: Dirs, tmp_path: Path, text: str, fragment: str) -> None:
@@ -177,6 +183,28 @@ def test_restrict_keeps_only_what_tightens() -> None:
         "sandbox": {"protected": ["Makefile"]},
     }
     assert len(dropped) == 8
+
+
+def test_approval_settings_replace_rather_than_add_up(dirs: Dirs, tmp_path: Path) -> None:
+    default = profiles.load(profiles.discover(str(tmp_path), dirs), dirs)
+    assert default.approval.channels == ("tty", "console") and default.approval.timeout == 120
+    _write(Path(dirs.user_profile), "approval:\n  channels: [console, tty]\n  timeout: 30\n")
+    _write(tmp_path / ".agentsh.yaml", "approval:\n  channels: [console]\n")
+    _trust(dirs, str(tmp_path / ".agentsh.yaml"))
+    merged = profiles.load(profiles.discover(str(tmp_path), dirs), dirs)
+    assert merged.approval.channels == ("console",) and merged.approval.timeout == 30
+
+
+def test_an_untrusted_project_cannot_turn_the_terminal_prompt_back_on(
+    dirs: Dirs, tmp_path: Path
+) -> None:
+    _write(Path(dirs.user_profile), "approval:\n  channels: [console]\n")
+    _write(tmp_path / ".agentsh.yaml", "approval:\n  channels: [tty, console]\n  timeout: 5\n")
+    profile = profiles.load(profiles.discover(str(tmp_path), dirs), dirs)
+    assert profile.approval.channels == ("console",) and profile.approval.timeout == 5
+    assert any("approval.channels" in item for item in profile.ignored)
+    _write(tmp_path / ".agentsh.yaml", "approval:\n  channels: []\n")
+    assert profiles.load(profiles.discover(str(tmp_path), dirs), dirs).approval.channels == ()
 
 
 def test_a_corrupt_trust_store_trusts_nothing(dirs: Dirs, tmp_path: Path) -> None:
