@@ -30,11 +30,12 @@ from agentsh.sandbox.secrets import Hidden, ProjectScan, SecretMatcher, fixed_lo
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from agentsh.approve.request import Answer
     from agentsh.audit.entry import Entry
     from agentsh.audit.log import AuditLog
+    from agentsh.net import Session
     from agentsh.shell.args import Invocation
 
 NOTICE = (
@@ -94,7 +95,16 @@ def hidden_paths(space: Workspace, profile: Profile, environ: Mapping[str, str])
     """Secrets, agentsh's own state and host service sockets, as they exist now."""
     home = space.dirs.home
     found = fixed_locations(profile.secrets.paths, profile.secrets.reveal, home)
-    found += fixed_locations(profile.sandbox.hidden_sockets, (), home)
+    shown = tuple(
+        os.path.realpath(paths.expand_home(path, home)) for path in profile.network.sockets
+    )
+    sockets = {
+        Hidden(os.path.realpath(item.path), item.is_dir)
+        for item in fixed_locations(profile.sandbox.hidden_sockets, (), home)
+    }
+    found += sorted(
+        (item for item in sockets if not _under(item.path, shown)), key=lambda h: h.path
+    )
     runtime = environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
     for own in (space.dirs.config, space.dirs.state, space.dirs.runtime, runtime):
         if os.path.isdir(own):
@@ -138,6 +148,7 @@ def mounts_for(
     scaffold: tuple[str, str],
     new_session: bool = True,
     pinned: tuple[tuple[str, str], ...] = (),
+    network: str | None = None,
 ) -> bwraps.Mounts:
     home = space.dirs.home
     writable = [space.project_root] if space.project_writable else []
@@ -172,7 +183,7 @@ def mounts_for(
         home=home,
         home_hidden=home_hidden,
         home_visible=home_visible,
-        network=profile.network.mode,
+        network=network or profile.network.mode,
         new_session=new_session,
         pinned=pinned,
     )
@@ -454,10 +465,16 @@ def _decide_and_run(
         sys.stderr.write(f"agentsh: approved by the user ({answer.channel}); running it once\n")
         sys.stderr.flush()
         entry.data["outcome"] = "approved"
+    approved = verdict.decision == Decision.CONFIRM
+    network = _network_session(verdict, approved, text or "", space, profile, pty, environ, entry)
     entry.marker = entry.pending(log.folder)
-    outcome = _launch(
-        invocation, environ, space, profile, binary, hidden, stdin_script, pinned, pty
-    )
+    try:
+        outcome = _launch(
+            invocation, environ, space, profile, binary, hidden, stdin_script, pinned, pty, network
+        )
+    finally:
+        if network is not None:
+            entry.data["network"] = network.stop()
     entry.ran(outcome)
     if outcome.setup_failed is not None:
         failure = SandboxUnavailable(f"bwrap could not build the sandbox ({outcome.setup_failed})")
@@ -498,6 +515,7 @@ def _launch(
     stdin_script: bytes | None,
     pinned: dict[str, bytes],
     pty: bool,
+    network: Session | None = None,
 ) -> Outcome:
     bash = bash_binary()
     scaffold = ensure_scaffold(space.dirs)
@@ -516,20 +534,119 @@ def _launch(
             scaffold,
             new_session=not (pty and ctty),
             pinned=copies,
+            network="provided" if network is not None else None,
         )
-        env = sandbox_environment(
-            environ, profile.env.pass_, profile.env.block, fixed_environment(profile, environ, bash)
-        )
+        fixed = fixed_environment(profile, environ, bash)
+        if network is not None:
+            fixed.update(_proxy_environment(network, tmp_dir))
+        env = sandbox_environment(environ, profile.env.pass_, profile.env.block, fixed)
         argv = [
             *bwraps.bwrap_args(mounts, STATUS_FD),
             "--",
             *bwraps.inner_command(invocation.bash_argv(bash), REAL_STDERR_FD, ctty),
         ]
-        return Launch(binary.path, argv, env, pty, stdin_fd).run()
+        return Launch(binary.path, argv, env, pty, stdin_fd, network).run()
     finally:
         if stdin_fd is not None:
             os.close(stdin_fd)
         remove_tree(invocation_dir)
+
+
+def _proxy_environment(network: Session, tmp_dir: str) -> dict[str, str]:
+    """The proxy variables, and the ssh ProxyCommand script they name, in the private /tmp."""
+    from agentsh import net
+
+    values = net.environment(network.plan)
+    if values:
+        folder = os.path.join(
+            tmp_dir, os.path.relpath(os.path.dirname(net.SSH_CONNECT_PATH), "/tmp")
+        )
+        os.makedirs(folder, mode=0o755, exist_ok=True)
+        path = os.path.join(folder, os.path.basename(net.SSH_CONNECT_PATH))
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(net.ssh_connect_script(network.plan.proxy_port))
+        os.chmod(path, 0o755)
+    return values
+
+
+def _network_session(
+    verdict: Verdict,
+    approved: bool,
+    text: str,
+    space: Workspace,
+    profile: Profile,
+    pty: bool,
+    environ: Mapping[str, str],
+    entry: Entry,
+) -> Session | None:
+    """The proxy and forwards this invocation needs, with any hosts its approval granted."""
+    from agentsh import net
+
+    grants: tuple[str, ...] = ()
+    if approved:
+        grants = tuple(sorted({host for f in verdict.findings for host in f.grants}))
+        if grants:
+            entry.data["granted"] = list(grants)
+    plan = net.plan(profile.network, grants)
+    if plan is None:
+        return None
+    ask = _host_asker(text, space, profile, pty, environ, entry) if plan.rules else None
+
+    def say(line: str) -> None:
+        try:
+            os.write(2, (line + ("\r\n" if pty else "\n")).encode("utf-8", "replace"))
+        except OSError:
+            pass
+
+    return net.Session(plan, ask, say)
+
+
+def _host_asker(
+    text: str,
+    space: Workspace,
+    profile: Profile,
+    pty: bool,
+    environ: Mapping[str, str],
+    entry: Entry,
+) -> Callable[[str, int], bool] | None:
+    """Asks a human about a host the profile neither allows nor denies, if a channel can.
+
+    While the command runs on a terminal agentsh relays, the terminal prompt
+    would fight the command for the keyboard, so only the console is asked.
+    """
+    channels = tuple(c for c in profile.approval.channels if not (pty and c == "tty"))
+    if not (profile.network.ask and channels):
+        return None
+
+    def ask(host: str, port: int) -> bool:
+        from agentsh import approve
+        from agentsh.approve.request import build
+        from agentsh.policy.model import Finding
+
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        reason = Finding(
+            "network.unlisted-host",
+            Decision.CONFIRM,
+            f"connect to {where}",
+            f"the command wants to connect to {where}, which network.allow does not list; "
+            "allowing it lasts until this command ends",
+            where,
+        )
+        request = build(Verdict(Decision.CONFIRM, (reason,)), text, space.cwd, space.project_root)
+        answer = approve.obtain(
+            request,
+            channels,
+            float(profile.approval.timeout),
+            space.dirs.runtime,
+            False,
+            environ.get("TERM"),
+        )
+        entry.data.setdefault("network_asks", []).append(
+            {"host": host, "port": port, "channel": answer.channel, "answer": answer.answer}
+        )
+        return answer.approved
+
+    return ask
 
 
 def _write_pinned(pinned: dict[str, bytes], folder: str) -> tuple[tuple[str, str], ...]:

@@ -64,7 +64,12 @@ def ask(runtime_dir: str, request: Request, timeout: float) -> str | None:
     def stop(signum: int, frame: object) -> None:
         raise Interrupted
 
-    saved = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    saved = {}
+    try:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            saved[sig] = signal.signal(sig, stop)
+    except ValueError:  # not the main thread (the proxy asking about a host): keep the handlers
+        pass
     try:
         sock.sendall(json.dumps(request.to_json()).encode() + b"\n")
         deadline = time.monotonic() + timeout

@@ -179,8 +179,13 @@ def _choose(fd: int, request: Request, timeout: float, term: str | None) -> str:
     def start() -> None:
         app.create_background_task(expire())
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            loop.add_signal_handler(sig, lambda: app.is_running and app.exit(result=INTERRUPTED))
+        try:
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(
+                    sig, lambda: app.is_running and app.exit(result=INTERRUPTED)
+                )
+        except (RuntimeError, ValueError):  # not the main thread: its handlers stay
+            pass
 
     _write(fd, "\x1b[1A\r\x1b[J")
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
@@ -188,6 +193,9 @@ def _choose(fd: int, request: Request, timeout: float, term: str | None) -> str:
         return app.run(pre_run=start, handle_sigint=False, in_thread=False) or DENY
     finally:
         for sig, handler in saved.items():
-            signal.signal(sig, handler)
+            try:
+                signal.signal(sig, handler)
+            except ValueError:
+                pass
         reader.close()
         writer.close()

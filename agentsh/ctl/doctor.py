@@ -174,6 +174,31 @@ def check_approvals(dirs: paths.Dirs, channels: tuple[str, ...]) -> Check:
     return Check(OK, "approvals", "; ".join(parts))
 
 
+def check_network_namespace(needed: bool) -> Check:
+    """Can agentsh make the namespace that allowlists, forwards and grants need?"""
+    from agentsh.net import namespace
+
+    uid, gid = os.getuid(), os.getgid()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child only reports through its exit status
+        try:
+            namespace.enter(uid, gid)
+            namespace.listen([("127.0.0.1", 3128)])[0].close()
+        except BaseException:
+            os._exit(1)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) == 0:
+        return Check(OK, "network namespace", "agentsh can make the allowlist proxy's namespace")
+    return Check(
+        FAIL if needed else WARN,
+        "network namespace",
+        "agentsh cannot create a user and network namespace itself, so network.mode "
+        "allowlist, forwards and granted hosts cannot work (mode none and open still do)",
+        "allow unprivileged user namespaces for python (see the user namespaces check)",
+    )
+
+
 def check_terminal_injection() -> Check:
     legacy = _read("/proc/sys/dev/tty/legacy_tiocsti")
     if legacy == "1":
@@ -197,6 +222,7 @@ def run_checks(
     checks.append(bwrap_check)
     if found is not None:
         checks.append(check_sandbox(found))
+    checks.append(check_network_namespace(network_mode == "allowlist"))
     checks.append(check_state(dirs))
     checks.append(check_audit(dirs))
     checks.append(check_approvals(dirs, channels))

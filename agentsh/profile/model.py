@@ -42,6 +42,12 @@ class EnvSettings:
 @record
 class NetworkSettings:
     mode: str
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    hosts: tuple[tuple[str, str], ...] = ()
+    forward: tuple[str, ...] = ()
+    sockets: tuple[str, ...] = ()
+    ask: bool = True
 
 
 @record
@@ -126,7 +132,15 @@ class Profile:
                 block=tuple(env["block"]),
                 set=tuple(sorted(env["set"].items())),
             ),
-            network=NetworkSettings(mode=network["mode"]),
+            network=NetworkSettings(
+                mode=network["mode"],
+                allow=tuple(network["allow"]),
+                deny=tuple(network["deny"]),
+                hosts=tuple(sorted(network["hosts"].items())),
+                forward=tuple(network["forward"]),
+                sockets=tuple(network["sockets"]),
+                ask=network["ask"],
+            ),
             approval=ApprovalSettings(
                 channels=tuple(full["approval"]["channels"]),
                 timeout=full["approval"]["timeout"],

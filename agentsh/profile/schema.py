@@ -126,6 +126,33 @@ def _name(value: object) -> str | None:
     return None
 
 
+def _host_entry(value: object) -> str | None:
+    from agentsh.net.rules import check_entry
+
+    return check_entry(value)
+
+
+def _address(value: object) -> str | None:
+    from agentsh.net.rules import parse_address
+
+    return None if parse_address(str(value)) else f"{value!r} is not an IP address"
+
+
+def _host_name(value: object) -> str | None:
+    from agentsh.net.rules import check_entry, parse_address
+
+    text = str(value)
+    if parse_address(text) is not None or text.startswith("*") or ":" in text:
+        return f"{text!r} must be a plain host name"
+    return check_entry(text)
+
+
+def _forward(value: object) -> str | None:
+    from agentsh.net import check_forward
+
+    return check_forward(value)
+
+
 CHANNELS = ("tty", "console")
 
 
@@ -178,7 +205,13 @@ SCHEMA = Section(
         ),
         "network": Section(
             {
-                "mode": Scalar(str, "none", choices=("none", "open")),
+                "mode": Scalar(str, "none", choices=("none", "allowlist", "open")),
+                "allow": ListOf(Scalar(str, check=_host_entry)),
+                "deny": ListOf(Scalar(str, check=_host_entry)),
+                "hosts": MapOf(Scalar(str, check=_address), key_check=_host_name),
+                "forward": ListOf(Scalar(str, check=_forward)),
+                "sockets": ListOf(Scalar(str, check=_host_path)),
+                "ask": Scalar(bool, True),
             }
         ),
         "approval": Section(

@@ -98,6 +98,10 @@ _LOOSENING_KEYS = {
     ("secrets", "skip_dirs"): "stops looking for secrets in directories",
     ("env", "pass"): "passes environment variables",
     ("env", "set"): "sets environment variables",
+    ("network", "allow"): "allows network hosts",
+    ("network", "hosts"): "pins host names to addresses",
+    ("network", "forward"): "forwards host services into the sandbox",
+    ("network", "sockets"): "shows host service sockets",
 }
 
 

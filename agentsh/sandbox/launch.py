@@ -36,6 +36,8 @@ else:
     from types import FrameType
     from typing import Any
 
+    from agentsh.net import Session
+
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 STATUS_FD = 3
 REAL_STDERR_FD = 4
@@ -142,7 +144,9 @@ class Launch:
         env: dict[str, str],
         pty: bool,
         stdin_fd: int | None = None,
+        network: Session | None = None,
     ):
+        self.network = network
         self.bwrap_path = bwrap_path
         self.stdin_fd = stdin_fd
         self.argv = list(argv)
@@ -178,15 +182,18 @@ class Launch:
         previous = {sig: signal.signal(sig, self._forward) for sig in FORWARDED}
         saved_terminal = None
         try:
-            self.pid = os.posix_spawn(
-                self.bwrap_path,
-                [self.bwrap_path, *self.argv],
-                self.env,
-                file_actions=actions,
-                setpgroup=0,
-                setsigdef=(signal.SIGPIPE, signal.SIGXFSZ, *FORWARDED),
-                setsigmask=(),
-            )
+            if self.network is None:
+                self.pid = os.posix_spawn(
+                    self.bwrap_path,
+                    [self.bwrap_path, *self.argv],
+                    self.env,
+                    file_actions=actions,
+                    setpgroup=0,
+                    setsigdef=(signal.SIGPIPE, signal.SIGXFSZ, *FORWARDED),
+                    setsigmask=(),
+                )
+            else:
+                self.pid = self._spawn_in_namespace(child_fds, self.network)
         except OSError as exc:
             raise SandboxUnavailable(
                 f"cannot start bwrap at {self.bwrap_path}: {exc.strerror}"
@@ -230,6 +237,50 @@ class Launch:
             cpu_seconds=round(usage.ru_utime + usage.ru_stime, 4),
             peak_rss=max(usage.ru_maxrss * 1024, sampled),
         )
+
+    def _spawn_in_namespace(self, child_fds: list[int], network: Session) -> int:
+        """fork; the child enters a new network namespace, hands over its listening
+        sockets, then becomes bwrap (see agentsh.net.namespace)."""
+        import socket
+
+        from agentsh.net import namespace
+
+        addresses = network.addresses()
+        parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        uid, gid = os.getuid(), os.getgid()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child execs or exits
+            try:
+                parent_end.close()
+                namespace.enter(uid, gid)
+                listeners = namespace.listen(addresses)
+                namespace.send_fds(child_end, listeners)
+                for listener in listeners:
+                    listener.close()
+                child_end.close()
+                os.setpgid(0, 0)
+                for sig in (signal.SIGPIPE, signal.SIGXFSZ, *FORWARDED):
+                    signal.signal(sig, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_SETMASK, ())
+                for target, fd in enumerate(child_fds):
+                    os.dup2(fd, target)
+                os.execve(self.bwrap_path, [self.bwrap_path, *self.argv], self.env)
+            except BaseException as exc:
+                namespace.send_error(child_end, f"{type(exc).__name__}: {exc}")
+            finally:
+                os._exit(127)
+        child_end.close()
+        try:
+            sockets = namespace.receive_fds(parent_end, len(addresses))
+        except OSError as exc:
+            _wait(pid)
+            raise SandboxUnavailable(
+                f"cannot create the sandbox's network namespace ({exc.strerror or exc})"
+            ) from exc
+        finally:
+            parent_end.close()
+        network.start(sockets)
+        return pid
 
     def _drain_status(self) -> None:
         while True:

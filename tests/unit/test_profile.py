@@ -212,3 +212,21 @@ def test_a_corrupt_trust_store_trusts_nothing(dirs: Dirs, tmp_path: Path) -> Non
     _trust(dirs, path)
     Path(trust.store_path(dirs.state)).write_text("{not json")
     assert profiles.load(profiles.discover(str(tmp_path), dirs), dirs).network.mode == "none"
+
+
+def test_an_untrusted_project_cannot_open_hosts_forwards_or_sockets() -> None:
+    kept, dropped = trust.restrict(
+        {
+            "network": {
+                "mode": "allowlist",
+                "allow": ["api.prod.example.com"],
+                "deny": ["metadata.google.internal"],
+                "hosts": {"api.prod.example.com": "10.0.0.5"},
+                "forward": ["127.0.0.1:5432"],
+                "sockets": ["/run/postgresql"],
+                "ask": True,
+            }
+        }
+    )
+    assert kept == {"network": {"deny": ["metadata.google.internal"], "ask": True}}
+    assert len(dropped) == 5
