@@ -23,6 +23,7 @@ from agentsh.sandbox.launch import (
     STATUS_FD,
     Launch,
     Outcome,
+    close_inherited_fds,
     setsid_binary,
     terminal_mode,
 )
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from agentsh.audit.entry import Entry
     from agentsh.audit.log import AuditLog
     from agentsh.net import Session
+    from agentsh.net.namespace import Child
     from agentsh.shell.args import Invocation
 
 NOTICE = (
@@ -439,6 +441,43 @@ def _decide_and_run(
         binary = bwraps.locate(profile.sandbox.bwrap, space.dirs.cache)
     except SandboxUnavailable as exc:
         return _fallback(profile, invocation, bash, exc, entry, log)
+    early = _early_namespace(profile)
+    try:
+        return _judge_and_run(invocation, environ, space, profile, entry, log, binary, early)
+    finally:
+        if early is not None:
+            early.abandon()
+
+
+def _early_namespace(profile: Profile) -> Child | None:
+    """Start making the network namespace now, so that it is ready when judging is done.
+
+    Making it takes a few milliseconds of kernel work in a forked child; the
+    policy check runs meanwhile. A command that is then refused just closes
+    the child's channel, and the child exits.
+    """
+    from agentsh import net
+
+    plan = net.plan(profile.network)
+    if plan is None:
+        return None
+    from agentsh.net.namespace import Child
+
+    close_inherited_fds()
+    return Child(plan.listen_addresses())
+
+
+def _judge_and_run(
+    invocation: Invocation,
+    environ: Mapping[str, str],
+    space: Workspace,
+    profile: Profile,
+    entry: Entry,
+    log: AuditLog,
+    binary: bwraps.Bwrap,
+    early: Child | None,
+) -> int:
+    bash = bash_binary()
     hidden = hidden_paths(space, profile, environ)
     text, stdin_script = command_text(invocation, space.cwd)
     if invocation.mode == "script" and _is_hidden_script(invocation, space.cwd, hidden):
@@ -466,7 +505,9 @@ def _decide_and_run(
         sys.stderr.flush()
         entry.data["outcome"] = "approved"
     approved = verdict.decision == Decision.CONFIRM
-    network = _network_session(verdict, approved, text or "", space, profile, pty, environ, entry)
+    network = _network_session(
+        verdict, approved, text or "", space, profile, pty, environ, entry, early
+    )
     entry.marker = entry.pending(log.folder)
     try:
         outcome = _launch(
@@ -558,14 +599,14 @@ def _proxy_environment(network: Session, tmp_dir: str) -> dict[str, str]:
 
     values = net.environment(network.plan)
     if values:
-        folder = os.path.join(
-            tmp_dir, os.path.relpath(os.path.dirname(net.SSH_CONNECT_PATH), "/tmp")
-        )
-        os.makedirs(folder, mode=0o755, exist_ok=True)
+        folder = os.path.join(tmp_dir, os.path.basename(os.path.dirname(net.SSH_CONNECT_PATH)))
+        os.mkdir(folder, 0o755)
         path = os.path.join(folder, os.path.basename(net.SSH_CONNECT_PATH))
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(net.ssh_connect_script(network.plan.proxy_port))
-        os.chmod(path, 0o755)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o755)
+        try:
+            os.write(fd, net.ssh_connect_script(network.plan.proxy_port).encode())
+        finally:
+            os.close(fd)
     return values
 
 
@@ -578,8 +619,12 @@ def _network_session(
     pty: bool,
     environ: Mapping[str, str],
     entry: Entry,
+    early: Child | None,
 ) -> Session | None:
-    """The proxy and forwards this invocation needs, with any hosts its approval granted."""
+    """The proxy and forwards this invocation needs, with any hosts its approval granted.
+
+    The namespace started early is used when it listens where this plan needs.
+    """
     from agentsh import net
 
     grants: tuple[str, ...] = ()
@@ -590,7 +635,7 @@ def _network_session(
     plan = net.plan(profile.network, grants)
     if plan is None:
         return None
-    ask = _host_asker(text, space, profile, pty, environ, entry) if plan.rules else None
+    ask = _host_asker(text, space, profile, pty, environ, entry) if plan.proxy else None
 
     def say(line: str) -> None:
         try:
@@ -598,7 +643,10 @@ def _network_session(
         except OSError:
             pass
 
-    return net.Session(plan, ask, say)
+    session = net.Session(plan, ask, say)
+    if early is not None and early.addresses == tuple(plan.listen_addresses()):
+        session.child = early
+    return session
 
 
 def _host_asker(

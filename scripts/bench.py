@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 AGENTSH = str(BIN / "agentsh")
 
@@ -382,6 +383,158 @@ def _prompt_timing(project: Path, env: dict[str, str]) -> tuple[float, float]:
     return first, ready
 
 
+CONCURRENT_PROBE = """
+import os, socket, sys, time
+count, port = int(sys.argv[1]), int(sys.argv[2])
+proxy = ("127.0.0.1", int(os.environ["HTTP_PROXY"].rsplit(":", 1)[1]))
+started = time.perf_counter()
+sockets, failures = [], 0
+for _ in range(count):
+    try:
+        s = socket.create_connection(proxy, 10)
+        s.sendall(f"CONNECT bench.test:{port} HTTP/1.1\\r\\n\\r\\n".encode())
+        head = b""
+        while b"\\r\\n\\r\\n" not in head:
+            head += s.recv(1024)
+        if b" 200 " not in head.split(b"\\r\\n")[0]:
+            raise OSError(head[:80])
+        sockets.append(s)
+    except OSError:
+        failures += 1
+payload = b"x" * 1024
+for s in sockets:
+    s.sendall(payload)
+for s in sockets:
+    got = b""
+    while len(got) < len(payload):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    failures += got != payload
+print(len(sockets), failures, (time.perf_counter() - started) * 1000)
+"""
+
+
+def _serve_bytes(size: int) -> tuple[int, Callable[[], None]]:
+    """A loopback server answering every GET with `size` bytes sent by sendfile (zero-copy)."""
+    import socket
+    import threading
+
+    blob = Path(tempfile.mkstemp(prefix="agentsh-bench-blob-", dir="/var/tmp")[1])
+    with open(blob, "wb") as handle:
+        handle.truncate(size)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(client,), daemon=True).start()
+
+    def answer(client: socket.socket) -> None:
+        with client, open(blob, "rb") as data:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = client.recv(4096)
+                if not chunk:
+                    return
+                request += chunk
+            client.sendall(
+                f"HTTP/1.1 200 OK\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n".encode()
+            )
+            client.sendfile(data)
+
+    threading.Thread(target=serve, daemon=True).start()
+
+    def stop() -> None:
+        listener.close()
+        blob.unlink()
+
+    return listener.getsockname()[1], stop
+
+
+def network(rounds: int, base: Path, env: dict[str, str], size: int) -> Table:
+    """What the allowlist costs: namespace and proxy set-up, throughput, concurrent connections."""
+    from tests.sandbox.servers import start_echo_server
+
+    project = base / "net"
+    project.mkdir()
+    (project / ".git").mkdir()
+    config = base / "config-allowlist"
+    (config / "agentsh").mkdir(parents=True)
+    (config / "agentsh" / "profile.yaml").write_text(
+        "network:\n  mode: allowlist\n  allow: [bench.test]\n  hosts: {bench.test: 127.0.0.1}\n"
+        "rules:\n  - match: ['*']\n    decision: allow\n    reason: benchmark\n"
+    )
+    allow_env = {**env, "XDG_CONFIG_HOME": str(config)}
+    cwd = str(project)
+    samples = interleaved(
+        {
+            "agentsh -c true, network none": lambda: run_quietly([AGENTSH, "-c", "true"], cwd, env),
+            "agentsh -c true, network allowlist": lambda: run_quietly(
+                [AGENTSH, "-c", "true"], cwd, allow_env
+            ),
+        },
+        rounds,
+        warmup=3,
+    )
+    table = Table(f"Network allowlist ({size >> 20} MiB transfers)")
+    for name, values in samples.items():
+        table.add(name, values)
+    added = statistics.median(samples["agentsh -c true, network allowlist"]) - statistics.median(
+        samples["agentsh -c true, network none"]
+    )
+    table.rows[1] = (table.rows[1][0], table.rows[1][1], f"adds {added:.1f} ms (target <= 10 ms)")
+    port, stop = _serve_bytes(size)
+    curl = ["curl", "-sS", "-o", "/dev/null", "-w", "%{speed_download}"]
+    direct, proxied = [], []
+    try:
+        for _ in range(3):
+            out = subprocess.run(
+                [*curl, f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True
+            ).stdout
+            direct.append(float(out) / (1 << 20))
+            out = subprocess.run(
+                [AGENTSH, "-c", " ".join([*curl[:-1], "'%{speed_download}'", f"http://bench.test:{port}/"])],
+                cwd=cwd,
+                env=allow_env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            proxied.append(float(out) / (1 << 20))
+    finally:
+        stop()
+    ratio = statistics.median(proxied) / statistics.median(direct)
+    table.add("direct from loopback (MiB/s)", direct)
+    table.add("through the proxy (MiB/s)", proxied, f"{ratio:.0%} of direct (target >= 80%)")
+    echo = start_echo_server()
+    try:
+        probe = project / "concurrent.py"
+        probe.write_text(CONCURRENT_PROBE)
+        result = subprocess.run(
+            [AGENTSH, "-c", f"python3 concurrent.py 200 {echo.port}"],
+            cwd=cwd,
+            env=allow_env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        opened, failures, took = result.stdout.split()
+        table.add(
+            "200 concurrent connections through the proxy",
+            [float(took)],
+            f"{opened} held open at once, {failures} failed",
+        )
+    finally:
+        echo.shutdown()
+        echo.server_close()
+    return table
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -411,6 +564,7 @@ def main() -> int:
             per_command(rounds, env, small),
             policy(rounds, env, small),
             approval(rounds, base, env),
+            network(rounds, base, env, (256 if args.quick else 1024) << 20),
         ]
         sizes = [(10_000, 1_000)] if args.quick else [(100_000, 10_000)]
         for files, dirs in sizes:

@@ -16,9 +16,9 @@ from agentsh.records import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import socket
     from collections.abc import Callable
 
+    from agentsh.net.namespace import Child
     from agentsh.net.proxy import Proxy
     from agentsh.net.rules import HostRules
     from agentsh.profile.model import NetworkSettings
@@ -48,38 +48,47 @@ exec cat >&3
 
 @record
 class Plan:
-    rules: HostRules | None
-    """The proxy's rules; None when there is no proxy (forwards only)."""
+    proxy: bool
+    """Serve the allowlist proxy (allowlist mode, or hosts granted to an approved command)."""
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    hosts: tuple[tuple[str, str], ...] = ()
     forwards: tuple[tuple[str, int], ...] = ()
     proxy_port: int = PROXY_PORT
 
     def listen_addresses(self) -> list[tuple[str, int]]:
-        proxy = [(PROXY_HOST, self.proxy_port)] if self.rules is not None else []
+        proxy = [(PROXY_HOST, self.proxy_port)] if self.proxy else []
         return proxy + list(self.forwards)
+
+    def rules(self) -> HostRules:
+        from agentsh.net.rules import HostRules
+
+        return HostRules.build(self.allow, self.deny, dict(self.hosts))
+
+
+class ForwardError(ValueError):
+    pass
 
 
 def parse_forward(text: str) -> tuple[str, int]:
     """`127.0.0.1:5432`, `localhost:3000` or `[::1]:8080` as (address, port)."""
-    from agentsh.net.rules import EntryError, split_port
-
-    host, port = split_port(text)
-    if port is None:
-        raise EntryError(f"{text!r}: a forward needs a port, like 127.0.0.1:5432")
+    host, _, port = text.strip().rpartition(":")
+    host = host.strip("[]")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ForwardError(f"{text!r}: a forward needs a port, like 127.0.0.1:5432")
     if host == "localhost":
         host = "127.0.0.1"
     if host not in ("127.0.0.1", "::1"):
-        raise EntryError(
+        raise ForwardError(
             f"{text!r}: only services on the host's loopback (127.0.0.1, ::1) can be forwarded"
         )
-    return host, port
+    return host, int(port)
 
 
 def check_forward(value: object) -> str | None:
-    from agentsh.net.rules import EntryError
-
     try:
         parse_forward(str(value))
-    except EntryError as exc:
+    except ForwardError as exc:
         return str(exc)
     return None
 
@@ -91,21 +100,17 @@ def plan(settings: NetworkSettings, grants: tuple[str, ...] = ()) -> Plan | None
     forwards = tuple(parse_forward(text) for text in settings.forward)
     if settings.mode == "none" and not grants and not forwards:
         return None
-    rules = None
-    if settings.mode == "allowlist" or grants:
-        from agentsh.net.rules import HostRules
-
-        allow = settings.allow if settings.mode == "allowlist" else ()
-        rules = HostRules.build((*allow, *grants), settings.deny, dict(settings.hosts))
+    proxy = settings.mode == "allowlist" or bool(grants)
+    allow = settings.allow if settings.mode == "allowlist" else ()
     port = PROXY_PORT
     while any(p == port for _, p in forwards):
         port += 1
-    return Plan(rules, forwards, port)
+    return Plan(proxy, (*allow, *grants), settings.deny, settings.hosts, forwards, port)
 
 
 def environment(plan: Plan) -> dict[str, str]:
     """Variables that point the usual clients at the proxy (and past it for forwards)."""
-    if plan.rules is None:
+    if not plan.proxy:
         return {}
     http = f"http://{PROXY_HOST}:{plan.proxy_port}"
     socks = f"socks5h://{PROXY_HOST}:{plan.proxy_port}"
@@ -127,7 +132,11 @@ def environment(plan: Plan) -> dict[str, str]:
 
 
 class Session:
-    """The proxy and forwards of one invocation, from the sockets the namespace handed over."""
+    """The proxy and forwards of one invocation, served from the sockets the namespace handed over.
+
+    Nothing is imported or started for them until the first connection
+    arrives: a command that never uses the network pays only for the namespace.
+    """
 
     def __init__(
         self,
@@ -135,21 +144,88 @@ class Session:
         ask: Callable[[str, int], bool] | None,
         say: Callable[[str], None],
     ):
+        import _thread
+
+        self.plan = plan
+        self.ask = ask
+        self.say = say
+        self.child: Child | None = None
+        self.proxy: Proxy | None = None
+        self._fds: list[int] = []
+        self._wake = (-1, -1)
+        self._lock = _thread.allocate_lock()
+        self._stopped = False
+
+    def launch(self, path: str, argv: list[str], env: dict[str, str], fds: list[int]) -> int:
+        """Turn the namespace's child into bwrap; returns its pid once the sockets are served.
+
+        The child is usually forked early by the supervisor (see `child`);
+        otherwise (hosts granted after an approval) it is forked here.
+        """
+        if self.child is None:
+            from agentsh.net.namespace import Child
+
+            self.child = Child(self.plan.listen_addresses())
+        child = self.child
+        try:
+            pid = child.exec(path, argv, env, fds)
+        except OSError:
+            child.listening()  # the child's own reason, when it died making the namespace
+            raise
+        try:
+            self._start(child.listening())
+        finally:
+            child.close()
+        return pid
+
+    def _start(self, fds: list[int]) -> None:
+        import _thread
+        import os
+
+        self._fds = fds
+        self._wake = os.pipe()
+        _thread.start_new_thread(self._serve_when_used, ())
+
+    def _serve_when_used(self) -> None:
+        import select
+
+        try:
+            select.select([*self._fds, self._wake[0]], [], [])
+        except OSError:
+            return
+        with self._lock:
+            if not self._stopped:
+                self._serve()
+
+    def _serve(self) -> None:
+        import socket
+
         from agentsh.net.proxy import Proxy
         from agentsh.net.rules import HostRules
 
-        self.plan = plan
-        self.proxy: Proxy = Proxy(plan.rules or HostRules(), ask, say)
-
-    def addresses(self) -> list[tuple[str, int]]:
-        return self.plan.listen_addresses()
-
-    def start(self, sockets: list[socket.socket]) -> None:
-        listening = iter(sockets)
-        if self.plan.rules is not None:
-            self.proxy.serve(next(listening))
-        for target, listener in zip(self.plan.forwards, listening, strict=True):
+        self.proxy = Proxy(
+            self.plan.rules() if self.plan.proxy else HostRules(), self.ask, self.say
+        )
+        listeners = iter([socket.socket(fileno=fd) for fd in self._fds])
+        if self.plan.proxy:
+            self.proxy.serve(next(listeners))
+        for target, listener in zip(self.plan.forwards, listeners, strict=True):
             self.proxy.serve(listener, forward_to=target)
 
     def stop(self) -> list[dict[str, object]]:
-        return [connection.to_json() for connection in self.proxy.close()]
+        import os
+
+        if self.child is not None:
+            self.child.abandon()
+        with self._lock:
+            self._stopped = True
+            proxy = self.proxy
+            if proxy is None:
+                for fd in self._fds:
+                    os.close(fd)
+                self._fds = []
+        if self._wake[1] >= 0:
+            os.write(self._wake[1], b"x")
+        if proxy is None:
+            return []
+        return [connection.to_json() for connection in proxy.close()]

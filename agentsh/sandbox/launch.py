@@ -120,7 +120,7 @@ def _high_dup(fd: int) -> int:
     return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
 
 
-def _close_inherited_fds() -> None:
+def close_inherited_fds() -> None:
     """Mark every descriptor above stderr close-on-exec so none leaks into the sandbox."""
     try:
         names = os.listdir("/proc/self/fd")
@@ -159,7 +159,7 @@ class Launch:
         self.forwarded: int | None = None
 
     def run(self) -> Outcome:
-        _close_inherited_fds()
+        close_inherited_fds()
         status_read, status_write = os.pipe()
         error_read, error_write = os.pipe()
         os.set_blocking(status_read, False)
@@ -239,48 +239,15 @@ class Launch:
         )
 
     def _spawn_in_namespace(self, child_fds: list[int], network: Session) -> int:
-        """fork; the child enters a new network namespace, hands over its listening
-        sockets, then becomes bwrap (see agentsh.net.namespace)."""
-        import socket
-
-        from agentsh.net import namespace
-
-        addresses = network.addresses()
-        parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        uid, gid = os.getuid(), os.getgid()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child execs or exits
-            try:
-                parent_end.close()
-                namespace.enter(uid, gid)
-                listeners = namespace.listen(addresses)
-                namespace.send_fds(child_end, listeners)
-                for listener in listeners:
-                    listener.close()
-                child_end.close()
-                os.setpgid(0, 0)
-                for sig in (signal.SIGPIPE, signal.SIGXFSZ, *FORWARDED):
-                    signal.signal(sig, signal.SIG_DFL)
-                signal.pthread_sigmask(signal.SIG_SETMASK, ())
-                for target, fd in enumerate(child_fds):
-                    os.dup2(fd, target)
-                os.execve(self.bwrap_path, [self.bwrap_path, *self.argv], self.env)
-            except BaseException as exc:
-                namespace.send_error(child_end, f"{type(exc).__name__}: {exc}")
-            finally:
-                os._exit(127)
-        child_end.close()
+        """bwrap from the child that already made the network namespace (agentsh.net)."""
         try:
-            sockets = namespace.receive_fds(parent_end, len(addresses))
+            return network.launch(
+                self.bwrap_path, [self.bwrap_path, *self.argv], self.env, child_fds
+            )
         except OSError as exc:
-            _wait(pid)
             raise SandboxUnavailable(
                 f"cannot create the sandbox's network namespace ({exc.strerror or exc})"
             ) from exc
-        finally:
-            parent_end.close()
-        network.start(sockets)
-        return pid
 
     def _drain_status(self) -> None:
         while True:

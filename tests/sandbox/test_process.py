@@ -130,7 +130,13 @@ def test_stderr_stays_separate_and_unbuffered(ws: Workspace) -> None:
     assert proc.wait(timeout=10) == 0
 
 
-def test_no_descriptor_of_agentsh_leaks_into_the_sandbox(ws: Workspace) -> None:
+@pytest.mark.parametrize(
+    "network",
+    ["", "network:\n  mode: allowlist\n", "network:\n  forward: ['127.0.0.1:5999']\n"],
+    ids=["own-namespace-from-bwrap", "allowlist-proxy", "forward-only"],
+)
+def test_no_descriptor_of_agentsh_leaks_into_the_sandbox(ws: Workspace, network: str) -> None:
+    ws.user_profile(network)
     read_end, write_end = os.pipe()
     os.set_inheritable(write_end, True)
     try:

@@ -102,12 +102,12 @@ def test_the_plan_follows_the_mode() -> None:
     assert net.plan(NetworkSettings("open", allow=("x.com",))) is None
     assert net.plan(NetworkSettings("none")) is None
     forwards_only = net.plan(NetworkSettings("none", forward=("localhost:5432",)))
-    assert forwards_only is not None and forwards_only.rules is None
+    assert forwards_only is not None and not forwards_only.proxy
     assert forwards_only.listen_addresses() == [("127.0.0.1", 5432)]
     granted = net.plan(NetworkSettings("none", allow=("ignored.com",)), grants=("api.railway.app",))
-    assert granted is not None and granted.rules is not None
-    assert granted.rules.judge_name("api.railway.app", 443)[0] == ALLOW
-    assert granted.rules.judge_name("ignored.com", 443)[0] == UNLISTED
+    assert granted is not None and granted.proxy
+    assert granted.rules().judge_name("api.railway.app", 443)[0] == ALLOW
+    assert granted.rules().judge_name("ignored.com", 443)[0] == UNLISTED
     clash = net.plan(NetworkSettings("allowlist", forward=("127.0.0.1:3128",)))
     assert clash is not None and clash.proxy_port == 3129
 
