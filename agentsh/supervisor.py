@@ -34,8 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from agentsh.approve.request import Answer
-    from agentsh.audit.entry import Entry
-    from agentsh.audit.log import AuditLog
+    from agentsh.audit.log import AuditLog, Entry
     from agentsh.net import Session
     from agentsh.net.namespace import Child
     from agentsh.shell.args import Invocation
@@ -378,7 +377,7 @@ def refusal_advice(answer: Answer | None, timeout: int) -> str | None:
 
 def run(invocation: Invocation, environ: Mapping[str, str]) -> int:
     """Decide, ask, confine, run and record one invocation; returns its exit status."""
-    from agentsh.audit.entry import Entry
+    from agentsh.audit.log import Entry
 
     entry = Entry(invocation.mode)
     log: AuditLog | None = None
@@ -586,11 +585,18 @@ def _launch(
             "--",
             *bwraps.inner_command(invocation.bash_argv(bash), REAL_STDERR_FD, ctty),
         ]
-        return Launch(binary.path, argv, env, pty, stdin_fd, network).run()
+        return Launch(binary.path, argv, env, pty, stdin_fd, network, _warm_audit).run()
     finally:
         if stdin_fd is not None:
             os.close(stdin_fd)
         remove_tree(invocation_dir)
+
+
+def _warm_audit() -> None:
+    """Load what appending the audit entry needs while the command runs, not after it."""
+    from agentsh.audit.log import sha256_hex
+
+    sha256_hex(b"")
 
 
 def _proxy_environment(network: Session, tmp_dir: str) -> dict[str, str]:

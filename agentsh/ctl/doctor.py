@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import sys
 from dataclasses import dataclass
 
 from agentsh import paths
@@ -195,7 +196,9 @@ def check_network_namespace(needed: bool) -> Check:
         "network namespace",
         "agentsh cannot create a user and network namespace itself, so network.mode "
         "allowlist, forwards and granted hosts cannot work (mode none and open still do)",
-        "allow unprivileged user namespaces for python (see the user namespaces check)",
+        "allow unprivileged user namespaces for this Python (on Ubuntu 24.04: an AppArmor "
+        f"profile with `userns,` for {sys.executable}, or "
+        "sysctl kernel.apparmor_restrict_unprivileged_userns=0)",
     )
 
 

@@ -32,7 +32,7 @@ if not TYPE_CHECKING:
     import _signal as signal
 else:
     import signal
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from types import FrameType
     from typing import Any
 
@@ -66,10 +66,11 @@ SAMPLE_AFTER = 0.25
 class TreeSampler:
     """Samples the total RSS of bwrap and its descendants from a background thread."""
 
-    def __init__(self, pid: int):
+    def __init__(self, pid: int, meanwhile: Callable[[], object] | None = None):
         import _thread
 
         self.pid = pid
+        self.meanwhile = meanwhile
         self.peak = 0
         self._stop = _thread.allocate_lock()
         self._stop.acquire()
@@ -81,6 +82,11 @@ class TreeSampler:
         return self.peak
 
     def _run(self) -> None:
+        if self.meanwhile is not None:
+            try:
+                self.meanwhile()
+            except Exception:
+                pass
         if self._stop.acquire(timeout=SAMPLE_AFTER):
             return
         try:
@@ -145,7 +151,10 @@ class Launch:
         pty: bool,
         stdin_fd: int | None = None,
         network: Session | None = None,
+        meanwhile: Callable[[], object] | None = None,
     ):
+        self.meanwhile = meanwhile
+        """Work for the sampler thread while the command runs (warming what comes after)."""
         self.network = network
         self.bwrap_path = bwrap_path
         self.stdin_fd = stdin_fd
@@ -203,7 +212,7 @@ class Launch:
                 os.close(fd)
             if slave >= 0:
                 os.close(slave)
-        sampler = TreeSampler(self.pid)
+        sampler = TreeSampler(self.pid, self.meanwhile)
         try:
             if self.pty:
                 saved_terminal = _enter_raw(0)
