@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AGENTSHCTL
+from tests.conftest import AGENTSH, AGENTSHCTL, Workspace
 
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -111,3 +111,17 @@ class ApprovalConsole:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(10)
+
+
+def start_agent(ws: Workspace, *arguments: str) -> subprocess.Popen[str]:
+    """agentsh as an agent's tool runs it: pipes, no controlling terminal."""
+    return subprocess.Popen(
+        [AGENTSH, *arguments],
+        cwd=ws.project,
+        env=ws.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )

@@ -6,13 +6,12 @@ import json
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import AGENTSH, Workspace
-from tests.sandbox.terminals import ApprovalConsole, Tmux, needs_tmux, wait_for
+from tests.sandbox.terminals import ApprovalConsole, Tmux, needs_tmux, start_agent, wait_for
 
 
 def _targets(ws: Workspace, *names: str) -> list[Path]:
@@ -26,30 +25,13 @@ def _targets(ws: Workspace, *names: str) -> list[Path]:
 
 
 def _agent(ws: Workspace, command: str) -> subprocess.Popen[str]:
-    """agentsh as an agent's tool runs it: pipes, no controlling terminal."""
-    return subprocess.Popen(
-        [AGENTSH, "-c", command],
-        cwd=ws.project,
-        env=ws.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    return start_agent(ws, "-c", command)
 
 
 def _audit_entries(ws: Workspace) -> list[dict[str, object]]:
     listing = ws.ctl("log", "--json", "-n", "0")
     assert listing.returncode == 0, listing.stderr
     return [json.loads(line) for line in listing.stdout.splitlines()]
-
-
-@pytest.fixture
-def console(ws: Workspace) -> Iterator[ApprovalConsole]:
-    running = ApprovalConsole(ws.env, ws.project)
-    yield running
-    running.stop()
 
 
 def test_with_no_channel_a_confirm_is_denied_at_once(ws: Workspace) -> None:
@@ -132,16 +114,7 @@ def test_what_runs_is_what_was_shown_even_if_the_script_changes_meanwhile(
     one, two = _targets(ws, "one", "two")
     script = ws.project / "cleanup.sh"
     script.write_text("rm -rf one\necho original\n")
-    agent = subprocess.Popen(
-        [AGENTSH, "cleanup.sh"],
-        cwd=ws.project,
-        env=ws.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    agent = start_agent(ws, "cleanup.sh")
     number = console.request_number("rm -rf one")
     script.write_text("rm -rf two\necho changed\n")
     console.send(f"y {number}")
@@ -186,13 +159,6 @@ def test_the_sandbox_cannot_reach_the_socket_the_log_or_the_trust_store(
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
-
-
-@pytest.fixture
-def tmux(ws: Workspace) -> Iterator[Tmux]:
-    terminal = Tmux(ws.root, ws.env)
-    yield terminal
-    terminal.stop()
 
 
 def _prompted(ws: Workspace, tmux: Tmux, command: str) -> None:

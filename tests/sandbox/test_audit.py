@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 from tests.conftest import AGENTSH, Workspace
@@ -139,10 +138,8 @@ def test_peak_memory_counts_the_whole_process_tree(ws: Workspace) -> None:
     """Three processes of ~80 MB at once: more than any one of them alone."""
     ws.user_profile("", policy_off=True)
     hog = "python3 -c 'b = bytearray(80 << 20); b[::4096] = b\"x\" * len(b[::4096]); import time; time.sleep(1.5)'"
-    started = time.monotonic()
     result = ws.run("-c", f"{hog} & {hog} & {hog} & wait")
     assert result.returncode == 0, result.stderr
-    assert time.monotonic() - started > 1.5
     (entry,) = _entries(ws)
     assert entry["peak_rss"] > 200 << 20  # type: ignore[operator]
     assert entry["cpu_s"] > 0  # type: ignore[operator]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AGENTSH, Workspace, needs_git
+from tests.conftest import Workspace, needs_git
 from tests.sandbox.servers import (
     EchoServer,
     Postgres,
@@ -22,7 +22,7 @@ from tests.sandbox.servers import (
     start_echo_server,
     start_web_server,
 )
-from tests.sandbox.terminals import ApprovalConsole
+from tests.sandbox.terminals import ApprovalConsole, start_agent
 
 PINNED = "  hosts: {api.test: 127.0.0.1, other.test: 127.0.0.1, bad.api.test: 127.0.0.1, pypi.test: 127.0.0.1}\n"
 needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
@@ -134,7 +134,6 @@ def test_an_unlisted_name_is_refused_with_a_message_that_says_how_to_allow_it(
     tunnel = _sh(ws, f"curl -sS -m 10 -k https://other.test:{site.port}/")
     assert tunnel.returncode != 0
     assert "agentsh: network: refused other.test" in tunnel.stderr
-    assert not any("hello" in r for r in site.requests[-1:]) or True
 
 
 @needs_curl
@@ -286,28 +285,12 @@ def test_postgres_reachable_only_through_a_forward(ws: Workspace, postgres: Post
     assert through_socket.returncode == 0, through_socket.stderr
 
 
-@pytest.fixture
-def console(ws: Workspace) -> Iterator[ApprovalConsole]:
-    running = ApprovalConsole(ws.env, ws.project)
-    yield running
-    running.stop()
-
-
 @needs_curl
 def test_an_unlisted_host_can_be_allowed_once_by_a_human(
     ws: Workspace, site: WebServer, console: ApprovalConsole
 ) -> None:
     _allowlist(ws, "api.test")
-    agent = subprocess.Popen(
-        [AGENTSH, "-c", f"curl -sS -m 60 http://other.test:{site.port}/hello.txt"],
-        cwd=ws.project,
-        env=ws.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    agent = start_agent(ws, "-c", f"curl -sS -m 60 http://other.test:{site.port}/hello.txt")
     number = console.request_number(f"curl -sS -m 60 http://other.test:{site.port}/hello.txt")
     assert "wants to connect to other.test" in console.read()
     console.send(f"y {number}")
@@ -326,16 +309,7 @@ def test_an_approved_command_is_granted_its_host_for_that_run_only(
 ) -> None:
     ws.user_profile(f"network:\n{PINNED}  ask: false\n")
     command = f"curl -sS -m 30 -X DELETE http://api.test:{site.port}/volume/1"
-    agent = subprocess.Popen(
-        [AGENTSH, "-c", command],
-        cwd=ws.project,
-        env=ws.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    agent = start_agent(ws, "-c", command)
     console.send(f"y {console.request_number(command)}")
     out, err = agent.communicate(timeout=60)
     assert agent.returncode == 0, err
