@@ -97,3 +97,36 @@ def test_a_working_directory_that_vanished_is_refused(ws: Workspace) -> None:
         )
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 126
+
+
+def test_a_network_namespace_that_cannot_be_made_stops_the_command(ws: Workspace) -> None:
+    """The kernel refusing unshare (AppArmor on Ubuntu 24.04, say), injected in the child."""
+    import subprocess
+    import sys
+
+    ws.user_profile("network:\n  mode: allowlist\n  allow: [example.com]\n")
+    marker = ws.project / "ran"
+    refuse = (
+        "import sys\n"
+        "from agentsh.net import namespace\n"
+        "def refuse(uid, gid):\n"
+        "    raise namespace.NamespaceError(1, 'unshare: Operation not permitted')\n"
+        "namespace.enter = refuse\n"
+        "from agentsh.shell.main import main\n"
+        f"sys.exit(main(['-c', 'touch {marker}']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", refuse],
+        cwd=ws.project,
+        env=ws.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+    )
+    assert result.returncode == 126
+    assert not marker.exists()
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "network namespace" in lines[0] and "did not run" in lines[0]
+    entry = ws.ctl("log", "--json", "-n", "1").stdout
+    assert '"outcome": "error"' in entry
