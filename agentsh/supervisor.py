@@ -448,6 +448,28 @@ def _decide_and_run(
             early.abandon()
 
 
+def _warn_about_tracked_secrets(space: Workspace, hidden: list[Hidden], entry: Entry) -> None:
+    """Hidden files that git tracks stay readable through git: say so (once per index change)."""
+    from agentsh.sandbox.gitindex import tracked_secrets
+
+    root = space.project_root.rstrip("/") + "/"
+    relative = [
+        (item.path[len(root) :], item.is_dir) for item in hidden if item.path.startswith(root)
+    ]
+    tracked, fresh = tracked_secrets(space.project_root, relative, space.dirs.cache)
+    if not tracked:
+        return
+    entry.data["tracked_secrets"] = tracked
+    if fresh:
+        more = f" (and {len(tracked) - 1} more)" if len(tracked) > 1 else ""
+        sys.stderr.write(
+            f"agentsh: warning: git tracks {tracked[0]}{more}, which agentsh hides: its committed "
+            f"contents stay readable through git (git show HEAD:{tracked[0]}). Rotate the secret, "
+            "then remove it from the index and the history (git rm --cached, git filter-repo)\n"
+        )
+        sys.stderr.flush()
+
+
 def _early_namespace(profile: Profile) -> Child | None:
     """Start making the network namespace now, so that it is ready when judging is done.
 
@@ -478,6 +500,7 @@ def _judge_and_run(
 ) -> int:
     bash = bash_binary()
     hidden = hidden_paths(space, profile, environ)
+    _warn_about_tracked_secrets(space, hidden, entry)
     text, stdin_script = command_text(invocation, space.cwd)
     if invocation.mode == "script" and _is_hidden_script(invocation, space.cwd, hidden):
         text = None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SECRET, Workspace
+from tests.conftest import SECRET, Workspace, needs_git
 
 NOTICE_START = "hidden by agentsh"
 
@@ -223,3 +223,20 @@ def test_strict_profile_hides_the_rest_of_home(ws: Workspace) -> None:
     assert "name = Dev" in result.stdout
     assert "ro-home" in result.stdout
     assert SECRET not in result.stdout
+
+
+@needs_git
+def test_a_committed_secret_is_reported_once_and_recorded(ws: Workspace) -> None:
+    """git can show a committed .env whatever the mounts do: agentsh warns about it."""
+    import subprocess
+
+    git = ["git", "-C", str(ws.project), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "add", ".env"], check=True)
+    subprocess.run([*git, "commit", "-qm", "oops"], check=True)
+    first = ws.run("-c", "true")
+    assert "agentsh: warning: git tracks .env" in first.stderr
+    assert "git show HEAD:.env" in first.stderr
+    second = ws.run("-c", "true")
+    assert "warning" not in second.stderr, "said once until the index changes"
+    entry = ws.ctl("log", "--json", "-n", "1").stdout
+    assert '"tracked_secrets": [".env"]' in entry

@@ -1,0 +1,165 @@
+"""Which hidden project files git tracks: their contents are readable through git itself.
+
+agentsh masks `.env` in the work tree, but once it is committed, `git show
+HEAD:.env` reads it from the object store, which no mount can hide. So the
+supervisor warns when a hidden file is tracked.
+
+The paths come from reading `.git/index` directly (versions 2 to 4), never
+from running git: a `git` found on the agent's PATH, or a repository config
+that runs programs, must not run outside the sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+ENTRY_FIXED = 40
+"""ctime, mtime (seconds and nanoseconds), dev, ino, mode, uid, gid, size: ten 32-bit fields."""
+EXTENDED = 0x4000
+
+
+class IndexError_(ValueError):
+    pass
+
+
+def git_dir(project_root: str) -> str | None:
+    """The repository's git directory (a `.git` directory, or the one a `.git` file names)."""
+    dot_git = os.path.join(project_root, ".git")
+    if os.path.isdir(dot_git):
+        return dot_git
+    try:
+        with open(dot_git, encoding="utf-8") as handle:
+            line = handle.readline().strip()
+    except OSError:
+        return None
+    if not line.startswith("gitdir:"):
+        return None
+    target = line[len("gitdir:") :].strip()
+    return os.path.normpath(os.path.join(project_root, target))
+
+
+def _hash_size(directory: str) -> int:
+    try:
+        with open(os.path.join(directory, "config"), encoding="utf-8", errors="replace") as handle:
+            text = handle.read().lower()
+    except OSError:
+        return 20
+    compact = text.replace(" ", "").replace("\t", "")
+    return 32 if "objectformat=sha256" in compact else 20
+
+
+def index_paths(data: bytes, hash_size: int = 20) -> list[str]:
+    """Every path in a git index file's bytes (raises IndexError_ when it is not one)."""
+    if len(data) < 12 or data[:4] != b"DIRC":
+        raise IndexError_("not a git index")
+    version = int.from_bytes(data[4:8], "big")
+    count = int.from_bytes(data[8:12], "big")
+    if version not in (2, 3, 4):
+        raise IndexError_(f"unsupported index version {version}")
+    paths: list[str] = []
+    offset = 12
+    previous = b""
+    for _ in range(count):
+        start = offset
+        flags_at = start + ENTRY_FIXED + hash_size
+        if flags_at + 2 > len(data):
+            raise IndexError_("truncated index")
+        flags = int.from_bytes(data[flags_at : flags_at + 2], "big")
+        offset = flags_at + 2
+        if version >= 3 and flags & EXTENDED:
+            offset += 2
+        if version == 4:
+            strip, offset = _varint(data, offset)
+            end = data.index(b"\0", offset)
+            name = previous[: len(previous) - strip] + data[offset:end]
+            offset = end + 1
+        else:
+            end = data.index(b"\0", offset)
+            name = data[offset:end]
+            length = end - start + 1
+            offset = start + ((length + 7) // 8) * 8
+        previous = name
+        paths.append(name.decode("utf-8", "surrogateescape"))
+    return paths
+
+
+def _varint(data: bytes, offset: int) -> tuple[int, int]:
+    """git's offset varint (each continuation adds one before shifting)."""
+    byte = data[offset]
+    offset += 1
+    value = byte & 0x7F
+    while byte & 0x80:
+        byte = data[offset]
+        offset += 1
+        value = ((value + 1) << 7) | (byte & 0x7F)
+    return value, offset
+
+
+def tracked_among(paths: Iterable[str], hidden: Iterable[tuple[str, bool]]) -> list[str]:
+    """Which hidden project paths (relative, with is_dir) the index tracks, or tracks files under."""
+    files = set()
+    folders = []
+    for path, is_dir in hidden:
+        if is_dir:
+            folders.append(path.rstrip("/") + "/")
+        else:
+            files.add(path)
+    found = []
+    for path in paths:
+        if path in files or any(path.startswith(folder) for folder in folders):
+            found.append(path)
+    return found
+
+
+def tracked_secrets(
+    project_root: str, hidden: list[tuple[str, bool]], cache_dir: str
+) -> tuple[list[str], bool]:
+    """Hidden project paths git tracks, and whether that was worked out afresh (not cached).
+
+    The answer is cached by the index file's identity, so a command pays one
+    stat unless the index changed since the last command.
+    """
+    if not hidden:
+        return [], False
+    directory = git_dir(project_root)
+    if directory is None:
+        return [], False
+    index = os.path.join(directory, "index")
+    try:
+        st = os.stat(index)
+    except OSError:
+        return [], False
+    import marshal
+
+    from agentsh.paths import cache_name, ensure_private_dir
+
+    key = f"{index}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ino}\0" + "\0".join(
+        f"{path}:{int(is_dir)}" for path, is_dir in sorted(hidden)
+    )
+    cache_file = os.path.join(cache_dir, cache_name("gitindex", key))
+    try:
+        with open(cache_file, "rb") as handle:
+            cached = marshal.load(handle)
+        if isinstance(cached, dict) and cached.get("key") == key:
+            return list(cached["found"]), False
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    try:
+        with open(index, "rb") as handle:
+            data = handle.read()
+        found = tracked_among(index_paths(data, _hash_size(directory)), hidden)
+    except (OSError, IndexError_, ValueError):
+        return [], False
+    try:
+        ensure_private_dir(cache_dir)
+        temporary = f"{cache_file}.{os.getpid()}.tmp"
+        with open(temporary, "wb") as handle:
+            marshal.dump({"key": key, "found": found}, handle)
+        os.replace(temporary, cache_file)
+    except OSError:
+        pass
+    return found, True

@@ -1,0 +1,62 @@
+"""Reading git's index for tracked secrets, without running git."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from agentsh.sandbox import gitindex
+from tests.conftest import needs_git
+
+
+def _repository(tmp_path: Path, version: int) -> Path:
+    root = tmp_path / f"repo{version}"
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / ".env").write_text("TOKEN=x\n")
+    (root / "deep" / "keys").mkdir(parents=True)
+    (root / "deep" / "keys" / "id.pem").write_text("k")
+    (root / "deep" / "keys-not").mkdir()
+    (root / "deep" / "keys-not" / "x").write_text("x")
+    (root / "README.md").write_text("r")
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    subprocess.run(
+        ["git", "-C", str(root), "update-index", "--index-version", str(version)], check=True
+    )
+    return root
+
+
+@needs_git
+@pytest.mark.parametrize("version", [2, 3, 4])
+def test_every_index_version_lists_its_paths(tmp_path: Path, version: int) -> None:
+    root = _repository(tmp_path, version)
+    paths = gitindex.index_paths((root / ".git" / "index").read_bytes())
+    listed = subprocess.run(
+        ["git", "-C", str(root), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert paths == listed
+
+
+@needs_git
+def test_tracked_hidden_files_and_directories_are_found(tmp_path: Path) -> None:
+    root = _repository(tmp_path, 2)
+    found, fresh = gitindex.tracked_secrets(
+        str(root),
+        [(".env", False), ("deep/keys", True), ("absent.key", False)],
+        str(tmp_path / "c"),
+    )
+    assert found == [".env", "deep/keys/id.pem"] and fresh
+    again, fresh = gitindex.tracked_secrets(
+        str(root),
+        [(".env", False), ("deep/keys", True), ("absent.key", False)],
+        str(tmp_path / "c"),
+    )
+    assert again == found and not fresh, "the second look comes from the cache"
+
+
+def test_a_file_that_is_not_an_index_is_refused() -> None:
+    with pytest.raises(gitindex.IndexError_):
+        gitindex.index_paths(b"not an index at all")
+    with pytest.raises(gitindex.IndexError_):
+        gitindex.index_paths(b"DIRC\x00\x00\x00\x02\x00\x00\x00\x05")
