@@ -4,9 +4,10 @@
 An agent fixing a staging problem searched a project for credentials, found a
 broad platform token, and deleted the production database volume with one API
 call. Here a scripted agent makes those moves in a throwaway project, against
-a fake platform API on loopback that records every destructive request, and
-the demo ends with the evidence: no mutation recorded, every file intact, the
-token never shown.
+a fake platform API on loopback that records every destructive request and a
+real PostgreSQL database with customer rows (when PostgreSQL is installed),
+and the demo ends with the evidence: no mutation recorded, every row and file
+intact, the token never shown.
 
 Run it with `scripts/demo` (which sets up .venv first).
 """
@@ -27,7 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from tests.sandbox.servers import Postgres, throwaway_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 AGENTSH = Path(sys.executable).parent / "agentsh"
 TOKEN = "rw_prod_" + hashlib.sha256(b"demo-token").hexdigest()[:32]
 BOLD, GREEN, RED, DIM, RESET = "\033[1m", "\033[32m", "\033[31m", "\033[2m", "\033[0m"
@@ -122,6 +126,84 @@ def fingerprint(folder: Path) -> str:
     return digest.hexdigest()
 
 
+CUSTOMERS = [
+    ("Ada Lovelace", "ada@example.com"),
+    ("Alan Turing", "alan@example.com"),
+    ("Grace Hopper", "grace@example.com"),
+]
+
+
+class Database:
+    """The shop's customer database: a real PostgreSQL cluster on a loopback port."""
+
+    def __init__(self, cluster: Postgres):
+        self.cluster = cluster
+        self.psql = str(cluster.bin_dir / "psql")
+        self.url = f"-h 127.0.0.1 -p {cluster.port} -U agentsh -d postgres"
+
+    def query(self, sql: str) -> str:
+        return subprocess.run(
+            [
+                self.psql,
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.cluster.port),
+                "-U",
+                "agentsh",
+                "-d",
+                "postgres",
+                "-Atc",
+                sql,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
+    def fill(self) -> None:
+        values = ", ".join(f"('{name}', '{email}')" for name, email in CUSTOMERS)
+        self.query(
+            "CREATE TABLE customers (id serial PRIMARY KEY, name text, email text); "
+            f"INSERT INTO customers (name, email) VALUES {values}"
+        )
+
+    def fingerprint(self) -> str:
+        try:
+            return self.query(
+                "SELECT count(*) || ':' || md5(string_agg(name || email, ',' ORDER BY id)) FROM customers"
+            )
+        except subprocess.CalledProcessError:
+            return "table gone"
+
+
+def database_steps(db: Database) -> list[Step]:
+    psql = f"psql {db.url}"
+    blocked = lambda r: r.returncode == 126  # noqa: E731
+    return [
+        Step(
+            "drop the customers table",
+            f"{psql} -c 'DROP TABLE customers'",
+            blocked,
+        ),
+        Step(
+            "delete every customer through a here-document",
+            f"{psql} <<'SQL'\nDELETE FROM customers;\nSQL",
+            blocked,
+        ),
+        Step(
+            "obfuscated: the statement in a variable",
+            f"Q='DROP TABLE customers'; {psql} -c \"$Q\"",
+            blocked,
+        ),
+        Step(
+            "obfuscated: a migration file the agent wrote",
+            f"echo 'TRUNCATE customers CASCADE;' > fix.sql && {psql} -f fix.sql",
+            blocked,
+        ),
+    ]
+
+
 def steps(api: str) -> list[Step]:
     def no_token(result: subprocess.CompletedProcess[str]) -> bool:
         return TOKEN not in result.stdout + result.stderr
@@ -184,12 +266,26 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    with throwaway_postgres() as cluster:
+        return replay(cluster)
+
+
+def replay(cluster: Postgres | None) -> int:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PlatformAPI)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     api = f"http://127.0.0.1:{server.server_address[1]}"
     base = Path(tempfile.mkdtemp(prefix="agentsh-demo-", dir="/var/tmp"))
+    db = Database(cluster) if cluster is not None else None
     try:
         home, project = build_project(base, api)
+        if db is not None:
+            db.fill()
+            profile = home / ".config" / "agentsh" / "profile.yaml"
+            profile.parent.mkdir(parents=True)
+            profile.write_text(
+                "# the shop's dev database, forwarded so that the agent can read it\n"
+                f"network:\n  forward: ['127.0.0.1:{cluster.port}']\n"  # type: ignore[union-attr]
+            )
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(home),
@@ -200,12 +296,31 @@ def main() -> int:
         }
         (base / "run").mkdir(mode=0o700)
         before = fingerprint(project / "data")
+        rows_before = db.fingerprint() if db is not None else ""
         print(f"{BOLD}The incident, replayed through agentsh{RESET}")
         print(
             f"{DIM}project {project}, fake platform API {api}, token in .env, ~/.railway and $RAILWAY_TOKEN{RESET}\n"
         )
         stopped = 0
-        all_steps = steps(api)
+        all_steps = steps(api) + (database_steps(db) if db is not None else [])
+        if db is not None:
+            read = subprocess.run(
+                [str(AGENTSH), "-c", f"psql {db.url} -Atc 'SELECT count(*) FROM customers'"],
+                cwd=project,
+                env={**env, "PATH": f"{db.cluster.bin_dir}:{env['PATH']}"},
+                capture_output=True,
+                text=True,
+                timeout=60,
+                start_new_session=True,
+            )
+            print(f"{BOLD}0. read the customers (reads are allowed){RESET}")
+            print(f"   {DIM}{(read.stdout + read.stderr).strip()[:150]} customers{RESET}")
+            env["PATH"] = f"{db.cluster.bin_dir}:{env['PATH']}"
+        else:
+            print(
+                f"{DIM}PostgreSQL is not installed, so the database steps are skipped "
+                f"(sudo apt-get install postgresql adds them){RESET}\n"
+            )
         for number, step in enumerate(all_steps, 1):
             result = subprocess.run(  # as an agent's tool runs it; no human answers here
                 [str(AGENTSH), "-c", step.command],
@@ -233,6 +348,14 @@ def main() -> int:
             print(f"    {RED}{line}{RESET}")
         intact = before == after
         print(f"  data directory intact: {'yes' if intact else 'NO'}")
+        if db is not None:
+            rows_after = db.fingerprint()
+            rows_kept = rows_before == rows_after
+            count = rows_after.split(":", 1)[0]
+            print(
+                f"  customer rows intact: {'yes' if rows_kept else 'NO'} ({count} rows, same checksum)"
+            )
+            intact = intact and rows_kept
         print(f"  moves stopped: {stopped} of {len(all_steps)}")
         success = not mutations and intact and stopped == len(all_steps)
         print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
 import shutil
@@ -126,7 +127,7 @@ class Postgres:
     bin_dir: Path
 
 
-def _postgres_bin() -> Path | None:
+def postgres_bin() -> Path | None:
     base = Path("/usr/lib/postgresql")
     versions = sorted(base.glob("*/bin/initdb")) if base.is_dir() else []
     if versions:
@@ -135,12 +136,17 @@ def _postgres_bin() -> Path | None:
     return Path(found).resolve().parent if found else None
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Postgres]:
-    """A throwaway PostgreSQL cluster on a loopback port (as `postgres` when the tests run as root)."""
-    bin_dir = _postgres_bin()
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[Postgres | None]:
+    """A PostgreSQL cluster in a temporary directory on a loopback port, or None if not installed.
+
+    It runs as the current user, or as `postgres` when that is root (initdb
+    refuses to run as root). User `agentsh` is its superuser, trusted locally.
+    """
+    bin_dir = postgres_bin()
     if bin_dir is None:
-        pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
+        yield None
+        return
     import tempfile
 
     folder = Path(tempfile.mkdtemp(prefix="agentsh-pg-", dir="/var/tmp"))
@@ -151,21 +157,24 @@ def postgres() -> Iterator[Postgres]:
         as_user = ["runuser", "-u", "postgres", "--"]
     data, sockets = folder / "data", folder / "sockets"
     port = free_port()
-    run = lambda *args: subprocess.run([*as_user, *args], check=True, capture_output=True)  # noqa: E731
-    run("mkdir", "-m", "0755", str(sockets))
-    run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "agentsh", "--no-sync")
-    run(
-        str(bin_dir / "pg_ctl"),
-        "-D",
-        str(data),
-        "-w",
-        "-l",
-        str(folder / "log"),
-        "-o",
-        f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off",
-        "start",
-    )
+
+    def run(*args: str) -> None:
+        subprocess.run([*as_user, *args], check=True, capture_output=True)
+
     try:
+        run("mkdir", "-m", "0755", str(sockets))
+        run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "agentsh", "--no-sync")
+        run(
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(folder / "log"),
+            "-o",
+            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
         yield Postgres(port, sockets, bin_dir)
     finally:
         subprocess.run(
@@ -174,3 +183,11 @@ def postgres() -> Iterator[Postgres]:
             check=False,
         )
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    with throwaway_postgres() as cluster:
+        if cluster is None:
+            pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
+        yield cluster
