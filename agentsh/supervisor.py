@@ -415,6 +415,18 @@ def open_audit(dirs: paths.Dirs) -> AuditLog:
         ) from exc
 
 
+def _mark_running(entry: Entry, log: AuditLog) -> str:
+    from agentsh.audit.log import AuditUnavailable
+
+    try:
+        return entry.pending(log.folder)
+    except AuditUnavailable as exc:
+        raise AuditError(
+            f"{exc.strerror}; agentsh runs nothing it cannot record. Free space or fix the "
+            f"permissions of {log.folder}"
+        ) from exc
+
+
 def _record(log: AuditLog, entry: Entry) -> None:
     if entry.recorded:
         return
@@ -422,7 +434,8 @@ def _record(log: AuditLog, entry: Entry) -> None:
     try:
         log.append(entry.finish(), entry.marker)
     except OSError as exc:
-        sys.stderr.write(f"agentsh: warning: could not write the audit log ({exc})\n")
+        if entry.data.get("outcome") in ("ran", "approved", "unsandboxed"):
+            sys.stderr.write(f"agentsh: warning: could not write the audit log ({exc})\n")
     finally:
         log.close()
 
@@ -530,7 +543,7 @@ def _judge_and_run(
     network = _network_session(
         verdict, approved, text or "", space, profile, pty, environ, entry, early
     )
-    entry.marker = entry.pending(log.folder)
+    entry.marker = _mark_running(entry, log)
     try:
         outcome = _launch(
             invocation, environ, space, profile, binary, hidden, stdin_script, pinned, pty, network

@@ -503,12 +503,19 @@ class Entry:
         self.data["error"] = message
         self.data["status"] = 126
 
-    def pending(self, folder: str) -> str | None:
-        """Leave a marker so that the entry is logged even if agentsh is killed while running."""
+    def pending(self, folder: str) -> str:
+        """Leave a marker so that the entry is logged even if agentsh is killed while running.
+
+        It is the command's record before it runs, so failing to write it (a
+        full disk, a quota) raises AuditUnavailable: the command must not run.
+        """
         try:
             return Pending(folder).mark(self.snapshot())
-        except OSError:
-            return None
+        except OSError as exc:
+            raise AuditUnavailable(
+                exc.errno,
+                f"cannot record the command in the audit log before it runs ({exc.strerror})",
+            ) from exc
 
     def snapshot(self) -> dict[str, Any]:
         data = dict(self.data)

@@ -143,3 +143,33 @@ def test_peak_memory_counts_the_whole_process_tree(ws: Workspace) -> None:
     (entry,) = _entries(ws)
     assert entry["peak_rss"] > 200 << 20  # type: ignore[operator]
     assert entry["cpu_s"] > 0  # type: ignore[operator]
+
+
+def test_a_full_disk_refuses_the_command_rather_than_running_it_unrecorded(
+    ws: Workspace,
+) -> None:
+    """The file-size limit makes every write the supervisor makes fail, as a full disk would."""
+    import resource
+
+    assert ws.run("-c", "true").returncode == 0
+    marker = ws.project / "ran"
+
+    def full_disk() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8, 8))
+
+    result = subprocess.run(
+        [AGENTSH, "-c", f"touch {marker}"],
+        cwd=ws.project,
+        env=ws.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=full_disk,
+        start_new_session=True,
+    )
+    assert result.returncode == 126
+    assert not marker.exists()
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "cannot record the command in the audit log before it runs" in lines[0]
+    assert "did not run" in lines[0]
