@@ -20,6 +20,7 @@ from agentsh.sandbox import bwrap as bwraps
 from agentsh.sandbox.environment import sandbox_environment
 from agentsh.sandbox.launch import (
     REAL_STDERR_FD,
+    SECCOMP_FD,
     STATUS_FD,
     Launch,
     Outcome,
@@ -150,6 +151,7 @@ def mounts_for(
     new_session: bool = True,
     pinned: tuple[tuple[str, str], ...] = (),
     network: str | None = None,
+    seccomp_fd: int | None = None,
 ) -> bwraps.Mounts:
     home = space.dirs.home
     writable = [space.project_root] if space.project_writable else []
@@ -187,6 +189,7 @@ def mounts_for(
         network=network or profile.network.mode,
         new_session=new_session,
         pinned=pinned,
+        seccomp_fd=seccomp_fd,
     )
 
 
@@ -600,6 +603,7 @@ def _launch(
     tmp_dir = os.path.join(invocation_dir, "tmp")
     os.mkdir(tmp_dir, 0o700)
     stdin_fd = _stdin_from(stdin_script, invocation_dir)
+    seccomp_fd = _seccomp_program(space)
     try:
         copies = _write_pinned(pinned, invocation_dir)
         mounts = mounts_for(
@@ -611,6 +615,7 @@ def _launch(
             new_session=not (pty and ctty),
             pinned=copies,
             network="provided" if network is not None else None,
+            seccomp_fd=SECCOMP_FD,
         )
         fixed = fixed_environment(profile, environ, bash)
         if network is not None:
@@ -621,11 +626,22 @@ def _launch(
             "--",
             *bwraps.inner_command(invocation.bash_argv(bash), REAL_STDERR_FD, ctty),
         ]
-        return Launch(binary.path, argv, env, pty, stdin_fd, network, _warm_audit).run()
+        return Launch(binary.path, argv, env, pty, stdin_fd, network, _warm_audit, seccomp_fd).run()
     finally:
+        os.close(seccomp_fd)
         if stdin_fd is not None:
             os.close(stdin_fd)
         remove_tree(invocation_dir)
+
+
+def _seccomp_program(space: Workspace) -> int:
+    """An open descriptor on the compiled seccomp filter (built once, then cached)."""
+    from agentsh.sandbox.seccomp import SeccompUnavailable, program_path
+
+    try:
+        return os.open(program_path(space.dirs.cache), os.O_RDONLY | os.O_CLOEXEC)
+    except (SeccompUnavailable, OSError) as exc:
+        raise SandboxUnavailable(f"cannot set up the seccomp filter ({exc})") from exc
 
 
 def _warm_audit() -> None:

@@ -175,6 +175,21 @@ def check_approvals(dirs: paths.Dirs, channels: tuple[str, ...]) -> Check:
     return Check(OK, "approvals", "; ".join(parts))
 
 
+def check_seccomp() -> Check:
+    from agentsh.sandbox.seccomp import SeccompUnavailable, build
+
+    try:
+        size = len(build())
+    except SeccompUnavailable as exc:
+        return Check(
+            FAIL,
+            "seccomp",
+            str(exc),
+            "install libseccomp (Debian/Ubuntu: apt-get install libseccomp2)",
+        )
+    return Check(OK, "seccomp", f"filter built with libseccomp ({size} bytes of BPF)")
+
+
 def check_network_namespace(needed: bool) -> Check:
     """Can agentsh make the namespace that allowlists, forwards and grants need?"""
     from agentsh.net import namespace
@@ -225,6 +240,7 @@ def run_checks(
     checks.append(bwrap_check)
     if found is not None:
         checks.append(check_sandbox(found))
+    checks.append(check_seccomp())
     checks.append(check_network_namespace(network_mode == "allowlist"))
     checks.append(check_state(dirs))
     checks.append(check_audit(dirs))

@@ -169,6 +169,8 @@ class Mounts:
     network: str = "none"
     new_session: bool = True
     extra: tuple[str, ...] = ()
+    seccomp_fd: int | None = None
+    """Descriptor number, in bwrap, of the compiled seccomp filter (see sandbox.seccomp)."""
 
 
 ISOLATION = (
@@ -244,6 +246,8 @@ def bwrap_args(mounts: Mounts, status_fd: int) -> list[str]:
         args += ["--ro-bind", source, item.path]
     if mounts.home_hidden:
         args += ["--remount-ro", mounts.home]
+    if mounts.seccomp_fd is not None:
+        args += ["--seccomp", str(mounts.seccomp_fd)]
     args += [*mounts.extra, "--chdir", mounts.cwd]
     return args
 

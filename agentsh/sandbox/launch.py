@@ -41,6 +41,8 @@ else:
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 STATUS_FD = 3
 REAL_STDERR_FD = 4
+SECCOMP_FD = 5
+"""The compiled seccomp filter bwrap reads (`--seccomp 5`), when there is one."""
 _SETSID_PATHS = ("/usr/bin/setsid", "/bin/setsid")
 
 
@@ -152,7 +154,9 @@ class Launch:
         stdin_fd: int | None = None,
         network: Session | None = None,
         meanwhile: Callable[[], object] | None = None,
+        seccomp_fd: int | None = None,
     ):
+        self.seccomp_fd = seccomp_fd
         self.meanwhile = meanwhile
         """Work for the sampler thread while the command runs (warming what comes after)."""
         self.network = network
@@ -187,6 +191,8 @@ class Launch:
             _high_dup(status_write),
             _high_dup(sources[2]),
         ]
+        if self.seccomp_fd is not None:
+            child_fds.append(_high_dup(self.seccomp_fd))
         actions = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(child_fds)]
         previous = {sig: signal.signal(sig, self._forward) for sig in FORWARDED}
         saved_terminal = None
