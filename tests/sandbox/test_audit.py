@@ -8,6 +8,8 @@ import signal
 import subprocess
 from pathlib import Path
 
+import psutil
+
 from tests.conftest import AGENTSH, Workspace
 from tests.sandbox.terminals import wait_for
 
@@ -60,18 +62,23 @@ def test_the_log_table_and_its_filters(ws: Workspace) -> None:
 def test_the_chain_holds_for_1000_commands_from_8_agents_and_shows_tampering(
     ws: Workspace,
 ) -> None:
-    """Eight agents at once, 125 commands each: some run, some are refused."""
+    """Eight agents at once, 125 commands each: some run, some are refused.
+
+    Afterwards nothing is left behind: no private /tmp, no pending marker, no
+    process of any sandbox."""
     (ws.project / "data").mkdir()
     loop = (
         "for i in $(seq 125); do "
         'if [ $((i % 4)) = 0 ]; then "$0" -c "rm -rf data" ; else "$0" -c "echo $1-$i"; fi; '
         "done >/dev/null 2>&1"
     )
+    scratch = ws.root / "tmp"
+    scratch.mkdir()
     agents = [
         subprocess.Popen(
             ["bash", "-c", loop, AGENTSH, f"agent{n}"],
             cwd=ws.project,
-            env=ws.env,
+            env={**ws.env, "TMPDIR": str(scratch)},
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
@@ -79,6 +86,15 @@ def test_the_chain_holds_for_1000_commands_from_8_agents_and_shows_tampering(
     ]
     for agent in agents:
         assert agent.wait(600) == 0
+    assert list(scratch.iterdir()) == [], "every private /tmp was removed"
+    assert not list((_audit_folder(ws) / "pending").iterdir()), "no command left a marker"
+    leftovers = [
+        process.info
+        for process in psutil.process_iter(["pid", "name", "cmdline"])
+        if str(ws.project) in " ".join(process.info["cmdline"] or [])
+        and "agentsh.sandbox.watcher" not in " ".join(process.info["cmdline"] or [])
+    ]
+    assert leftovers == [], "no sandbox outlived its command"
     verified = ws.ctl("log", "--verify")
     assert verified.returncode == 0, verified.stdout
     assert "1000 entries" in verified.stdout
