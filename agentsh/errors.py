@@ -29,7 +29,8 @@ class ProfileError(AgentshError):
     def __init__(self, path: str, line: int | None, key: str | None, problem: str) -> None:
         where = f"{path}:{line}" if line else path
         what = f" {key}:" if key else ""
-        super().__init__(f"profile error: {where}:{what} {problem}")
+        one_line = " ".join(problem.split())
+        super().__init__(f"profile error: {where}:{what} {one_line}")
         self.path = path
         self.line = line
         self.key = key

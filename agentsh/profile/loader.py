@@ -53,9 +53,10 @@ def read_layer(path: str, kind: str, text: str | None = None) -> Layer:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise ProfileError(path, line, None, f"broken YAML: {exc.problem or exc}") from exc
+        problem = " ".join(str(exc.problem or exc).split())
+        raise ProfileError(path, line, None, f"broken YAML: {problem}") from exc
     except yaml.YAMLError as exc:
-        raise ProfileError(path, None, None, f"broken YAML: {exc}") from exc
+        raise ProfileError(path, None, None, f"broken YAML: {' '.join(str(exc).split())}") from exc
     layer = Layer(path=path, kind=kind)
     if not nodes or nodes[0] is None:
         return layer
