@@ -130,3 +130,40 @@ def test_a_network_namespace_that_cannot_be_made_stops_the_command(ws: Workspace
     assert len(lines) == 1 and "network namespace" in lines[0] and "did not run" in lines[0]
     entry = ws.ctl("log", "--json", "-n", "1").stdout
     assert '"outcome": "error"' in entry
+
+
+def test_a_profile_edited_while_commands_run_never_lets_one_run_loosely(ws: Workspace) -> None:
+    """A writer flips the user profile between a strict, a broken and a truncated version
+    while commands run; each command uses one whole version or refuses with one line.
+
+    The writer replaces the file atomically, as editors that save safely do; a
+    file truncated in place reads, for an instant, as an empty profile."""
+    import threading
+
+    strict = "rules:\n  - match: [touch]\n    decision: deny\n    reason: no touching today\n"
+    versions = [strict, "rules: [unclosed\n", strict[: len(strict) // 2], strict]
+    path = ws.user_profile(strict)
+    stop = threading.Event()
+
+    def edit() -> None:
+        index = 0
+        while not stop.is_set():
+            temporary = path.with_suffix(".tmp")
+            temporary.write_text(versions[index % len(versions)])
+            os.replace(temporary, path)
+            index += 1
+
+    writer = threading.Thread(target=edit)
+    writer.start()
+    try:
+        results = [ws.run("-c", f"touch {ws.project}/touched-{n}") for n in range(25)]
+    finally:
+        stop.set()
+        writer.join()
+    for result in results:
+        assert result.returncode == 126, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and (
+            lines[0].startswith("agentsh: blocked: ") or "profile error" in lines[0]
+        ), lines
+    assert not list(ws.project.glob("touched-*"))
