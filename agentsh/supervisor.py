@@ -175,11 +175,13 @@ def mounts_for(
     masks = _effective_masks(hidden, visible_roots, home if home_hidden else None)
     masked_dirs = tuple(item.path for item in masks if item.is_dir)
     read_only = [path for path in read_only if not _under(path, masked_dirs)]
+    anchors = _anchors(space.project_root, read_only) if space.project_writable else ()
     return bwraps.Mounts(
         cwd=space.cwd,
         tmp_dir=tmp_dir,
         writable=tuple(writable),
         read_only=tuple(read_only),
+        anchors=tuple(path for path in anchors if not _under(path, masked_dirs)),
         hidden=tuple(masks),
         notice_file=scaffold[0],
         empty_dir=scaffold[1],
@@ -191,6 +193,27 @@ def mounts_for(
         pinned=pinned,
         seccomp_fd=seccomp_fd,
     )
+
+
+def _anchors(project_root: str, protected: list[str]) -> tuple[str, ...]:
+    """The directories between the project root and each protected path.
+
+    A protected file is a read-only mount, but its directory is not: renaming
+    `.git` (or `.vscode`) away and making a new one would put hooks where the
+    host's tools run them. Bound onto themselves, these directories become
+    mount points, which cannot be renamed or removed, while staying writable.
+    """
+    root = project_root.rstrip("/") + "/"
+    anchors: list[str] = []
+    for path in protected:
+        if not path.startswith(root):
+            continue
+        parts = path[len(root) :].split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folder = root + "/".join(parts[:depth])
+            if folder not in anchors and os.path.isdir(folder) and not os.path.islink(folder):
+                anchors.append(folder)
+    return tuple(anchors)
 
 
 def _effective_masks(
@@ -466,7 +489,7 @@ def _decide_and_run(
 
 def _warn_about_tracked_secrets(space: Workspace, hidden: list[Hidden], entry: Entry) -> None:
     """Hidden files that git tracks stay readable through git: say so (once per index change)."""
-    from agentsh.sandbox.gitindex import tracked_secrets
+    from agentsh.sandbox.gitrepo import tracked_secrets
 
     root = space.project_root.rstrip("/") + "/"
     relative = [
@@ -547,6 +570,7 @@ def _judge_and_run(
         verdict, approved, text or "", space, profile, pty, environ, entry, early
     )
     entry.marker = _mark_running(entry, log)
+    absent = _absent_protected(space, profile)
     try:
         outcome = _launch(
             invocation, environ, space, profile, binary, hidden, stdin_script, pinned, pty, network
@@ -554,6 +578,7 @@ def _judge_and_run(
     finally:
         if network is not None:
             entry.data["network"] = network.stop()
+        _quarantine_created(absent, entry)
     entry.ran(outcome)
     if outcome.setup_failed is not None:
         failure = SandboxUnavailable(f"bwrap could not build the sandbox ({outcome.setup_failed})")
@@ -605,7 +630,7 @@ def _launch(
     stdin_fd = _stdin_from(stdin_script, invocation_dir)
     seccomp_fd = _seccomp_program(space)
     try:
-        copies = _write_pinned(pinned, invocation_dir)
+        copies = _write_pinned(pinned, invocation_dir) + _redacted_git_config(space, invocation_dir)
         mounts = mounts_for(
             space,
             profile,
@@ -753,6 +778,75 @@ def _host_asker(
         return answer.approved
 
     return ask
+
+
+def _absent_protected(space: Workspace, profile: Profile) -> list[str]:
+    """Protected paths that do not exist yet: a read-only mount cannot guard those.
+
+    Paths inside a `.git` that does not exist yet are left out: a command that
+    runs `git init` makes them, and moving them aside would break the new
+    repository (the next command protects them like any other).
+    """
+    if not space.project_writable:
+        return []
+    has_git = os.path.lexists(os.path.join(space.project_root, ".git"))
+    return [
+        path
+        for rel in profile.sandbox.protected
+        if (has_git or not rel.startswith(".git/"))
+        and not os.path.exists(path := os.path.join(space.project_root, rel))
+    ]
+
+
+def _quarantine_created(absent: list[str], entry: Entry) -> None:
+    """Move aside the protected files the command created (a new `.envrc`, a hooks
+    directory): tools outside the sandbox would run them. Nothing is deleted."""
+    moved = []
+    for path in absent:
+        if not os.path.lexists(path):
+            continue
+        target = f"{path}.agentsh-blocked"
+        number = 1
+        while os.path.lexists(target):
+            number += 1
+            target = f"{path}.agentsh-blocked-{number}"
+        try:
+            os.rename(path, target)
+        except OSError:
+            continue
+        moved.append((path, target))
+    if not moved:
+        return
+    entry.data["quarantined"] = [target for _, target in moved]
+    names = ", ".join(f"{os.path.basename(a)} -> {os.path.basename(b)}" for a, b in moved)
+    sys.stderr.write(
+        f"agentsh: note: the command created files agentsh protects, which tools outside the "
+        f"sandbox would run; they were moved aside ({names}). A human can review and rename them\n"
+    )
+    sys.stderr.flush()
+
+
+def _redacted_git_config(space: Workspace, folder: str) -> tuple[tuple[str, str], ...]:
+    """A copy of `.git/config` without the credentials in it, to mount over the original."""
+    from agentsh.sandbox.gitrepo import git_dir, redacted_config
+
+    directory = git_dir(space.project_root)
+    if directory is None:
+        return ()
+    path = os.path.join(directory, "config")
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+            text = handle.read(1 << 20)
+    except OSError:
+        return ()
+    redacted = redacted_config(text)
+    if redacted is None:
+        return ()
+    copy = os.path.join(folder, "git-config")
+    with open(copy, "w", encoding="utf-8", errors="surrogateescape") as handle:
+        handle.write(redacted)
+    os.chmod(copy, 0o444)
+    return ((os.path.realpath(path), copy),)
 
 
 def _write_pinned(pinned: dict[str, bytes], folder: str) -> tuple[tuple[str, str], ...]:

@@ -157,6 +157,9 @@ class Mounts:
     """The project root (when writable) and the profile's writable roots, existing only."""
     read_only: tuple[str, ...] = ()
     """Paths inside writable roots that stay read-only (git hooks, .envrc, the profile)."""
+    anchors: tuple[str, ...] = ()
+    """Writable directories bound onto themselves so that they cannot be renamed away
+    (the parents of protected paths, such as `.git`)."""
     pinned: tuple[tuple[str, str], ...] = ()
     """(path, copy): files the policy judged (a script, an SQL file), replaced by the
     copies that were judged, so a change after the check does not run."""
@@ -236,6 +239,8 @@ def bwrap_args(mounts: Mounts, status_fd: int) -> list[str]:
         for path in mounts.home_visible:
             args += ["--ro-bind", path, path]
     for path in mounts.writable:
+        args += ["--bind", path, path]
+    for path in mounts.anchors:
         args += ["--bind", path, path]
     for path in mounts.read_only:
         args += ["--ro-bind", path, path]

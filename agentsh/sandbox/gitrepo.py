@@ -1,17 +1,19 @@
-"""Which hidden project files git tracks: their contents are readable through git itself.
+"""Secrets that a git repository holds where masking files cannot reach them.
 
-agentsh masks `.env` in the work tree, but once it is committed, `git show
-HEAD:.env` reads it from the object store, which no mount can hide. So the
-supervisor warns when a hidden file is tracked.
-
-The paths come from reading `.git/index` directly (versions 2 to 4), never
-from running git: a `git` found on the agent's PATH, or a repository config
-that runs programs, must not run outside the sandbox.
+- Tracked hidden files: agentsh masks `.env` in the work tree, but once it is
+  committed, `git show HEAD:.env` reads it from the object store, which no
+  mount can hide. The supervisor warns when a hidden file is tracked. The
+  paths come from reading `.git/index` directly (versions 2 to 4), never from
+  running git: a `git` found on the agent's PATH, or a repository config that
+  runs programs, must not run outside the sandbox.
+- Credentials in `.git/config` (a token in a remote's URL, an `extraheader`
+  that CI checkouts leave behind): the sandbox gets a copy with them redacted.
 """
 
 from __future__ import annotations
 
 import os
+import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -163,3 +165,26 @@ def tracked_secrets(
     except OSError:
         pass
     return found, True
+
+
+_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<userinfo>[^/\s@]+)@")
+_HEADER = re.compile(r"(?im)^(?P<key>\s*extraheader\s*=\s*)(?P<value>.+)$")
+REDACTED = "agentsh-redacted"
+
+
+def redacted_config(text: str) -> str | None:
+    """`text` with credentials removed, or None when it holds none.
+
+    Any user info in an http(s) URL is redacted (tokens often stand in for the
+    user name); elsewhere only `user:password`.
+    """
+
+    def userinfo(match: re.Match[str]) -> str:
+        scheme, info = match["scheme"], match["userinfo"]
+        if scheme.lower() in ("http", "https", "ftp", "ftps") or ":" in info:
+            return f"{scheme}://{REDACTED}@"
+        return match.group(0)
+
+    redacted = _URL_USERINFO.sub(userinfo, text)
+    redacted = _HEADER.sub(lambda m: f"{m['key']}{REDACTED}", redacted)
+    return None if redacted == text else redacted

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agentsh.sandbox import gitindex
+from agentsh.sandbox import gitrepo as gitindex
 from tests.conftest import needs_git
 
 
