@@ -111,15 +111,46 @@ def hidden_paths(space: Workspace, profile: Profile, environ: Mapping[str, str])
     for own in (space.dirs.config, space.dirs.state, space.dirs.runtime, runtime):
         if os.path.isdir(own):
             found.append(Hidden(own, True))
+    matcher = SecretMatcher(profile.secrets.hide, profile.secrets.reveal)
     if space.project_root != "/":
-        found += project_secrets(space, profile)
+        found += project_secrets(space, profile, matcher)
+    found += ancestor_secrets(space, matcher)
     return found
 
 
-def project_secrets(space: Workspace, profile: Profile) -> list[Hidden]:
+def ancestor_secrets(space: Workspace, matcher: SecretMatcher) -> list[Hidden]:
+    """Secret files directly in the directories above the project, and in home.
+
+    A monorepo's parent or the home directory often holds an `.env` too. Only
+    those directories themselves are looked at, not their other subtrees.
+    """
+    home = os.path.realpath(space.dirs.home)
+    folders = {home}
+    current = os.path.dirname(space.project_root)
+    while current not in ("/", "") and current not in folders:
+        folders.add(current)
+        current = os.path.dirname(current)
+    found = []
+    for folder in sorted(folders):
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                continue
+            if matcher.hides_file(entry.name, entry.name):
+                found.append(Hidden(entry.path, False))
+    return found
+
+
+def project_secrets(space: Workspace, profile: Profile, matcher: SecretMatcher) -> list[Hidden]:
     """Ask the project's watcher; without one, scan (and start a watcher for next time)."""
     settings = profile.secrets
-    matcher = SecretMatcher(settings.hide, settings.reveal)
     key = scan_key(matcher, settings.skip_dirs)
     root = space.project_root
     socket = None

@@ -183,7 +183,7 @@ def discovery(rounds: int, base: Path, env: dict[str, str], files: int, dirs: in
         for _ in range(rounds)
     ]
     paths.ensure_private_dir(space.dirs.runtime)
-    supervisor.project_secrets(space, profile)
+    supervisor.project_secrets(space, profile, matcher)
     deadline = time.monotonic() + 120
     from agentsh.sandbox import watcher
     from agentsh.sandbox.secrets import scan_key
@@ -198,7 +198,7 @@ def discovery(rounds: int, base: Path, env: dict[str, str], files: int, dirs: in
         if time.monotonic() > deadline:
             raise SystemExit("bench: the watcher did not come up")
         time.sleep(0.1)
-    warm_watch = [timed(lambda: supervisor.project_secrets(space, profile)) for _ in range(rounds)]
+    warm_watch = [timed(lambda: supervisor.project_secrets(space, profile, matcher)) for _ in range(rounds)]
     end_to_end = interleaved(
         {
             "agentsh -c true in this tree": lambda: run_quietly(

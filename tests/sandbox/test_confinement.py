@@ -302,3 +302,15 @@ def test_credentials_in_the_git_config_are_redacted_inside(ws: Workspace) -> Non
     assert SECRET not in result.stdout + result.stderr
     assert "https://agentsh-redacted@github.com/o/r.git" in result.stdout
     assert SECRET in (ws.project / ".git" / "config").read_text(), "the real file is untouched"
+
+
+def test_secret_files_above_the_project_and_in_home_are_hidden(ws: Workspace) -> None:
+    """A monorepo's parent and the home directory often hold an .env of their own."""
+    ws.user_profile("", policy_off=True)
+    (ws.project.parent / ".env").write_text(f"TOKEN={SECRET}\n")
+    (ws.home / ".env.local").write_text(f"TOKEN={SECRET}\n")
+    (ws.project.parent / "notes.txt").write_text("not a secret\n")
+    result = ws.run("-c", "cat ../.env ~/.env.local ../notes.txt")
+    assert SECRET not in result.stdout + result.stderr
+    assert result.stdout.count("hidden by agentsh") == 2
+    assert "not a secret" in result.stdout
