@@ -115,6 +115,41 @@ def hidden_paths(space: Workspace, profile: Profile, environ: Mapping[str, str])
     if space.project_root != "/":
         found += project_secrets(space, profile, matcher)
     found += ancestor_secrets(space, matcher)
+    found += other_links(found, space.project_root)
+    return found
+
+
+def other_links(hidden: list[Hidden], root: str) -> list[Hidden]:
+    """Other names in the project for hidden files that have several (hard links).
+
+    A hard link to `.env` under an innocent name would read the secret; the
+    sandbox cannot make one (the mask is another mount), but one made outside
+    could exist. Only when a hidden file has more than one link is the
+    project walked, whole, to find the others.
+    """
+    wanted = set()
+    for item in hidden:
+        if item.is_dir:
+            continue
+        try:
+            st = os.stat(item.path)
+        except OSError:
+            continue
+        if st.st_nlink > 1:
+            wanted.add((st.st_dev, st.st_ino))
+    if not wanted or root == "/":
+        return []
+    known = {item.path for item in hidden}
+    found = []
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            try:
+                st = os.stat(path, follow_symlinks=False)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) in wanted and path not in known:
+                found.append(Hidden(path, False))
     return found
 
 

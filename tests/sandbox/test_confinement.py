@@ -314,3 +314,15 @@ def test_secret_files_above_the_project_and_in_home_are_hidden(ws: Workspace) ->
     assert SECRET not in result.stdout + result.stderr
     assert result.stdout.count("hidden by agentsh") == 2
     assert "not a secret" in result.stdout
+
+
+def test_a_hard_link_to_a_hidden_file_is_hidden_too(ws: Workspace) -> None:
+    """Made outside the sandbox under an innocent name, even deep in node_modules."""
+    ws.user_profile("", policy_off=True)
+    deep = ws.project / "node_modules" / "pkg"
+    deep.mkdir(parents=True)
+    os.link(ws.project / ".env", deep / "readme.txt")
+    os.link(ws.home / ".aws" / "credentials", ws.project / "notes.md")
+    result = ws.run("-c", "cat node_modules/pkg/readme.txt notes.md")
+    assert SECRET not in result.stdout + result.stderr
+    assert result.stdout.count("hidden by agentsh") == 2
