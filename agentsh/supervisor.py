@@ -116,6 +116,33 @@ def hidden_paths(space: Workspace, profile: Profile, environ: Mapping[str, str])
         found += project_secrets(space, profile, matcher)
     found += ancestor_secrets(space, matcher)
     found += other_links(found, space.project_root)
+    found += link_targets(found)
+    return found
+
+
+def link_targets(hidden: list[Hidden]) -> list[Hidden]:
+    """Where hidden symlinks point: the secret itself lives there.
+
+    A hidden path that is a symlink, and a symlink directly inside a hidden
+    directory (`~/.ssh/id_ed25519` -> `~/dotfiles/ssh/id_ed25519`, as dotfile
+    managers make), would otherwise leave its target readable under its real name.
+    """
+    folders = tuple(item.path for item in hidden if item.is_dir)
+    links: list[str] = []
+    for item in hidden:
+        if os.path.islink(item.path):
+            links.append(item.path)
+        if item.is_dir:
+            try:
+                links += [entry.path for entry in os.scandir(item.path) if entry.is_symlink()]
+            except OSError:
+                pass
+    found = []
+    for link in links:
+        target = os.path.realpath(link)
+        if target == link or _under(target, folders) or not os.path.exists(target):
+            continue
+        found.append(Hidden(target, os.path.isdir(target)))
     return found
 
 
