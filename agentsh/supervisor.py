@@ -104,6 +104,7 @@ def hidden_paths(space: Workspace, profile: Profile, environ: Mapping[str, str])
         Hidden(os.path.realpath(item.path), item.is_dir)
         for item in fixed_locations(profile.sandbox.hidden_sockets, (), home)
     }
+    sockets |= {Hidden(path, False) for path in host_sockets(home)}
     found += sorted(
         (item for item in sockets if not _under(item.path, shown)), key=lambda h: h.path
     )
@@ -177,6 +178,42 @@ def other_links(hidden: list[Hidden], root: str) -> list[Hidden]:
                 continue
             if (st.st_dev, st.st_ino) in wanted and path not in known:
                 found.append(Hidden(path, False))
+    return found
+
+
+SOCKET_SEARCH = (("/run", 3), ("/var/tmp", 0), ("/dev/shm", 0))
+"""Where host services keep their sockets, and how deep to look (the home directory's top
+level is looked at too). A socket there would let a command talk to the service (a tmux
+or screen server runs what it is told), and a read-only mount does not stop connect(2)."""
+
+
+def host_sockets(home: str) -> list[str]:
+    """Unix sockets of host services that the sandbox could otherwise connect to."""
+    import stat
+
+    found = []
+    for top, depth in (*SOCKET_SEARCH, (home, 0)):
+        pending = [(top, 0)]
+        while pending:
+            folder, level = pending.pop()
+            try:
+                entries = os.scandir(folder)
+            except OSError:
+                continue
+            with entries:
+                for entry in entries:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            if level < depth:
+                                pending.append((entry.path, level + 1))
+                        elif (
+                            not entry.is_file(follow_symlinks=False)
+                            and not entry.is_symlink()
+                            and stat.S_ISSOCK(entry.stat(follow_symlinks=False).st_mode)
+                        ):
+                            found.append(entry.path)
+                    except OSError:
+                        continue
     return found
 
 
