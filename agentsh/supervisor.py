@@ -957,26 +957,25 @@ def _quarantine_created(absent: list[str], entry: Entry) -> None:
 
 
 def _redacted_git_config(space: Workspace, folder: str) -> tuple[tuple[str, str], ...]:
-    """A copy of `.git/config` without the credentials in it, to mount over the original."""
-    from agentsh.sandbox.gitrepo import git_dir, redacted_config
+    """Copies of the git config files without the credentials in them, to mount over them."""
+    from agentsh.sandbox.gitrepo import config_files, redacted_config
 
-    directory = git_dir(space.project_root)
-    if directory is None:
-        return ()
-    path = os.path.join(directory, "config")
-    try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-            text = handle.read(1 << 20)
-    except OSError:
-        return ()
-    redacted = redacted_config(text)
-    if redacted is None:
-        return ()
-    copy = os.path.join(folder, "git-config")
-    with open(copy, "w", encoding="utf-8", errors="surrogateescape") as handle:
-        handle.write(redacted)
-    os.chmod(copy, 0o444)
-    return ((os.path.realpath(path), copy),)
+    copies = []
+    for index, path in enumerate(config_files(space.project_root, space.dirs.home)):
+        try:
+            with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+                text = handle.read(1 << 20)
+        except OSError:
+            continue
+        redacted = redacted_config(text)
+        if redacted is None:
+            continue
+        copy = os.path.join(folder, f"git-config-{index}")
+        with open(copy, "w", encoding="utf-8", errors="surrogateescape") as handle:
+            handle.write(redacted)
+        os.chmod(copy, 0o444)
+        copies.append((os.path.realpath(path), copy))
+    return tuple(copies)
 
 
 def _write_pinned(pinned: dict[str, bytes], folder: str) -> tuple[tuple[str, str], ...]:

@@ -169,6 +169,7 @@ def tracked_secrets(
 
 _URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<userinfo>[^/\s@]+)@")
 _HEADER = re.compile(r"(?im)^(?P<key>\s*extraheader\s*=\s*)(?P<value>.+)$")
+_INLINE_HELPER = re.compile(r"(?im)^(?P<key>\s*helper\s*=\s*)(?P<value>\"?!.+)$")
 REDACTED = "agentsh-redacted"
 
 
@@ -176,7 +177,8 @@ def redacted_config(text: str) -> str | None:
     """`text` with credentials removed, or None when it holds none.
 
     Any user info in an http(s) URL is redacted (tokens often stand in for the
-    user name); elsewhere only `user:password`.
+    user name); elsewhere only `user:password`. So are `extraheader` values and
+    inline credential helpers (`helper = !echo password=...`).
     """
 
     def userinfo(match: re.Match[str]) -> str:
@@ -187,4 +189,18 @@ def redacted_config(text: str) -> str | None:
 
     redacted = _URL_USERINFO.sub(userinfo, text)
     redacted = _HEADER.sub(lambda m: f"{m['key']}{REDACTED}", redacted)
+    redacted = _INLINE_HELPER.sub(lambda m: f"{m['key']}{REDACTED}", redacted)
     return None if redacted == text else redacted
+
+
+def config_files(project_root: str, home: str) -> list[str]:
+    """The git config files a command could read: the repository's, its submodules', the user's."""
+    import glob
+
+    found = [os.path.join(home, ".gitconfig"), os.path.join(home, ".config", "git", "config")]
+    directory = git_dir(project_root)
+    if directory is not None:
+        found.append(os.path.join(directory, "config"))
+        found += glob.glob(os.path.join(directory, "modules", "*", "config"))
+        found += glob.glob(os.path.join(directory, "modules", "*", "modules", "*", "config"))
+    return [path for path in found if os.path.isfile(path)]
