@@ -118,7 +118,18 @@ def hidden_paths(space: Workspace, profile: Profile, environ: Mapping[str, str])
     found += ancestor_secrets(space, matcher)
     found += other_links(found, space.project_root)
     found += link_targets(found)
-    return found
+    return _resolved(found)
+
+
+def _resolved(hidden: list[Hidden]) -> list[Hidden]:
+    """Masks go on real paths: bwrap cannot mount onto a symlink whose target is absolute,
+    and masking the target hides the secret under every name that leads to it."""
+    result: dict[str, Hidden] = {}
+    for item in hidden:
+        path = os.path.realpath(item.path) if os.path.islink(item.path) else item.path
+        if os.path.exists(path):
+            result.setdefault(path, Hidden(path, item.is_dir))
+    return list(result.values())
 
 
 def link_targets(hidden: list[Hidden]) -> list[Hidden]:

@@ -326,3 +326,20 @@ def test_a_hard_link_to_a_hidden_file_is_hidden_too(ws: Workspace) -> None:
     result = ws.run("-c", "cat node_modules/pkg/readme.txt notes.md")
     assert SECRET not in result.stdout + result.stderr
     assert result.stdout.count("hidden by agentsh") == 2
+
+
+def test_secrets_behind_absolute_symlinks_are_hidden_and_commands_still_run(
+    ws: Workspace,
+) -> None:
+    """bwrap cannot mount onto a symlink with an absolute target: the real file is masked."""
+    ws.user_profile("", policy_off=True)
+    store = ws.root / "store"
+    store.mkdir()
+    for link in (ws.project / ".env", ws.home / ".aws" / "credentials"):
+        real = store / link.name
+        link.rename(real)
+        link.symlink_to(real.resolve())
+    result = ws.run("-c", f"cat .env ~/.aws/credentials {store}/.env; echo ran")
+    assert result.returncode == 0, result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    assert result.stdout.count("hidden by agentsh") == 3 and "ran" in result.stdout
