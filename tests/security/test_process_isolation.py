@@ -60,6 +60,31 @@ def _host_pids(*processes: subprocess.Popen[bytes] | int) -> list[int]:
     return pids
 
 
+def _against_host_pids(
+    ws: Workspace, command: str, host_sleeper: subprocess.Popen[bytes]
+) -> tuple[subprocess.Popen[str], list[int], str, str]:
+    """Run `command` in agentsh and feed it, on stdin, the pids of processes outside."""
+    agent = subprocess.Popen(
+        [AGENTSH, "-c", command],
+        cwd=ws.project,
+        env=ws.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        bwrap = _bwrap_of(agent.pid)
+        pids = _host_pids(host_sleeper, agent.pid, bwrap, os.getpid())
+        out, err = agent.communicate(" ".join(map(str, pids)) + "\n", timeout=60)
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+            agent.wait(10)
+    return agent, pids, out, err
+
+
 @NETWORK_MODES
 def test_host_process_proc_entries_leak_nothing(
     ws: Workspace, host_sleeper: subprocess.Popen[bytes], network: str
@@ -160,24 +185,7 @@ def test_signalling_the_supervisor_and_host_processes_is_refused(
 ) -> None:
     setup_layers(ws, policy_off)
     script = write_script(ws, "signal_host.py", SIGNAL_HOST)
-    agent = subprocess.Popen(
-        [AGENTSH, "-c", script],
-        cwd=ws.project,
-        env=ws.env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        bwrap = _bwrap_of(agent.pid)
-        pids = _host_pids(host_sleeper, agent.pid, bwrap, os.getpid())
-        out, err = agent.communicate(" ".join(map(str, pids)) + "\n", timeout=60)
-    finally:
-        if agent.poll() is None:
-            agent.kill()
-            agent.wait(10)
+    agent, pids, out, err = _against_host_pids(ws, script, host_sleeper)
     assert "signalled" not in out, out + err
     assert out.count("refused") == 3 * len(pids), out + err
     assert agent.returncode >= 0 and out.endswith("done\n"), out + err
@@ -213,24 +221,7 @@ def test_tracing_the_supervisor_and_host_processes_is_refused(
     strace = 'read -r pids; for p in $pids; do timeout -s KILL 5 strace -p "$p" -e none; done; '
     if shutil.which("strace") is None:
         strace = "read -r pids; "
-    agent = subprocess.Popen(
-        [AGENTSH, "-c", f'{strace}echo "$pids" | {script}'],
-        cwd=ws.project,
-        env=ws.env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        bwrap = _bwrap_of(agent.pid)
-        pids = _host_pids(host_sleeper, agent.pid, bwrap, os.getpid())
-        out, err = agent.communicate(" ".join(map(str, pids)) + "\n", timeout=60)
-    finally:
-        if agent.poll() is None:
-            agent.kill()
-            agent.wait(10)
+    _, pids, out, err = _against_host_pids(ws, f'{strace}echo "$pids" | {script}', host_sleeper)
     assert "traced" not in out, out + err
     assert out.count("refused") == 3 * len(pids), out + err
     assert "opened mem" not in out
