@@ -953,7 +953,12 @@ def _quarantine_created(absent: list[str], entry: Entry) -> None:
             target = f"{path}.agentsh-blocked-{number}"
         try:
             os.rename(path, target)
-        except OSError:
+        except OSError as exc:
+            sys.stderr.write(
+                f"agentsh: warning: the command created {path}, which agentsh protects, and it "
+                f"could not be moved aside ({exc.strerror}); review it before any tool runs it\n"
+            )
+            entry.data.setdefault("unquarantined", []).append(path)
             continue
         moved.append((path, target))
     if not moved:

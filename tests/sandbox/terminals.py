@@ -113,13 +113,15 @@ class ApprovalConsole:
         self.process.wait(10)
 
 
-def start_agent(ws: Workspace, *arguments: str) -> subprocess.Popen[str]:
+def start_agent(
+    ws: Workspace, *arguments: str, stdin: int = subprocess.DEVNULL
+) -> subprocess.Popen[str]:
     """agentsh as an agent's tool runs it: pipes, no controlling terminal."""
     return subprocess.Popen(
         [AGENTSH, *arguments],
         cwd=ws.project,
         env=ws.env,
-        stdin=subprocess.DEVNULL,
+        stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from tests.conftest import AGENTSH, Workspace
-from tests.sandbox.terminals import wait_for
+from tests.sandbox.terminals import start_agent, wait_for
 from tests.security.conftest import (
     assert_nothing_leaked,
     both_layers,
@@ -64,16 +64,7 @@ def _against_host_pids(
     ws: Workspace, command: str, host_sleeper: subprocess.Popen[bytes]
 ) -> tuple[subprocess.Popen[str], list[int], str, str]:
     """Run `command` in agentsh and feed it, on stdin, the pids of processes outside."""
-    agent = subprocess.Popen(
-        [AGENTSH, "-c", command],
-        cwd=ws.project,
-        env=ws.env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    agent = start_agent(ws, "-c", command, stdin=subprocess.PIPE)
     try:
         bwrap = _bwrap_of(agent.pid)
         pids = _host_pids(host_sleeper, agent.pid, bwrap, os.getpid())

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AGENTSH, Workspace, needs_git
+from tests.conftest import Workspace, needs_git
+from tests.sandbox.terminals import start_agent
 from tests.security.conftest import (
     assert_nothing_leaked,
     both_layers,
@@ -179,16 +180,22 @@ def test_redirecting_git_to_a_planted_config_is_refused(ws: Workspace, policy_of
     assert _git_setting(ws, "core.hooksPath") == ""
 
 
+def _plant_protected(ws: Workspace, path: str) -> Path:
+    """An existing protected file, and the payload an attack would write into it."""
+    (ws.project / "payload.txt").write_text(PAYLOAD)
+    target = ws.project / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("{}\n" if path != ".agentsh.yaml" else "network:\n  mode: none\n")
+    return target
+
+
 @both_layers
 @pytest.mark.parametrize("path", PROTECTED_FILES)
 def test_existing_protected_file_cannot_be_changed(
     ws: Workspace, path: str, policy_off: bool
 ) -> None:
     setup_layers(ws, policy_off)
-    (ws.project / "payload.txt").write_text(PAYLOAD)
-    target = ws.project / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text("{}\n" if path != ".agentsh.yaml" else "network:\n  mode: none\n")
+    target = _plant_protected(ws, path)
     before = state_of(target)
     ws.run(
         "-c",
@@ -254,16 +261,7 @@ def test_absent_protected_file_is_not_on_the_host_while_the_command_runs(
     (ws.project / "payload.txt").write_text(PAYLOAD)
     _remove_on_host(ws, path)
     script = write_script(ws, "create_and_wait.py", CREATE_AND_WAIT)
-    agent = subprocess.Popen(
-        [AGENTSH, "-c", f"{script} {path}"],
-        cwd=ws.project,
-        env=ws.env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    agent = start_agent(ws, "-c", f"{script} {path}", stdin=subprocess.PIPE)
     try:
         assert agent.stdout is not None and agent.stdin is not None
         line = agent.stdout.readline()
@@ -334,10 +332,7 @@ def test_protected_file_cannot_be_replaced_by_renaming_its_directory(
     ws: Workspace, path: str, policy_off: bool
 ) -> None:
     setup_layers(ws, policy_off)
-    (ws.project / "payload.txt").write_text(PAYLOAD)
-    target = ws.project / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text("{}\n")
+    target = _plant_protected(ws, path)
     before = state_of(target)
     ws.run("-c", f"{write_script(ws, 'move_aside.py', MOVE_ASIDE)} {path}")
     assert state_of(target) == before
