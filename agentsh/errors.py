@@ -43,3 +43,7 @@ class SandboxUnavailable(AgentshError):
 
 class AuditError(AgentshError):
     """The audit log cannot be written; the command does not run."""
+
+
+class UnmaskableSecret(AgentshError):
+    """A hidden file is readable under a name agentsh cannot find; the command does not run."""

@@ -17,6 +17,7 @@ from agentsh.policy.model import Decision, Verdict
 from agentsh.profile.model import Profile
 from agentsh.records import record
 from agentsh.sandbox import bwrap as bwraps
+from agentsh.sandbox.discovery import hidden_paths as hidden_paths  # re-exported
 from agentsh.sandbox.environment import sandbox_environment
 from agentsh.sandbox.launch import (
     REAL_STDERR_FD,
@@ -28,7 +29,6 @@ from agentsh.sandbox.launch import (
     setsid_binary,
     terminal_mode,
 )
-from agentsh.sandbox.secrets import Hidden, ProjectScan, SecretMatcher, fixed_locations, scan_key
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from agentsh.audit.log import AuditLog, Entry
     from agentsh.net import Session
     from agentsh.net.namespace import Child
+    from agentsh.sandbox.nested_git import Snapshot
+    from agentsh.sandbox.secrets import Hidden
     from agentsh.shell.args import Invocation
 
 NOTICE = (
@@ -91,192 +93,6 @@ def load_profile(space: Workspace) -> Profile:
             f"({what}); a human can accept it with `agentshctl trust`\n"
         )
     return profile
-
-
-def hidden_paths(space: Workspace, profile: Profile, environ: Mapping[str, str]) -> list[Hidden]:
-    """Secrets, agentsh's own state and host service sockets, as they exist now."""
-    home = space.dirs.home
-    found = fixed_locations(profile.secrets.paths, profile.secrets.reveal, home)
-    shown = tuple(
-        os.path.realpath(paths.expand_home(path, home)) for path in profile.network.sockets
-    )
-    sockets = {
-        Hidden(os.path.realpath(item.path), item.is_dir)
-        for item in fixed_locations(profile.sandbox.hidden_sockets, (), home)
-    }
-    sockets |= {Hidden(path, False) for path in host_sockets(home)}
-    found += sorted(
-        (item for item in sockets if not _under(item.path, shown)), key=lambda h: h.path
-    )
-    runtime = environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
-    for own in (space.dirs.config, space.dirs.state, space.dirs.runtime, runtime):
-        if os.path.isdir(own):
-            found.append(Hidden(own, True))
-    matcher = SecretMatcher(profile.secrets.hide, profile.secrets.reveal)
-    if space.project_root != "/":
-        found += project_secrets(space, profile, matcher)
-    found += ancestor_secrets(space, matcher)
-    found += other_links(found, space.project_root)
-    found += link_targets(found)
-    return _resolved(found)
-
-
-def _resolved(hidden: list[Hidden]) -> list[Hidden]:
-    """Masks go on real paths: bwrap cannot mount onto a symlink whose target is absolute,
-    and masking the target hides the secret under every name that leads to it."""
-    result: dict[str, Hidden] = {}
-    for item in hidden:
-        path = os.path.realpath(item.path) if os.path.islink(item.path) else item.path
-        if os.path.exists(path):
-            result.setdefault(path, Hidden(path, item.is_dir))
-    return list(result.values())
-
-
-def link_targets(hidden: list[Hidden]) -> list[Hidden]:
-    """Where hidden symlinks point: the secret itself lives there.
-
-    A hidden path that is a symlink, and a symlink directly inside a hidden
-    directory (`~/.ssh/id_ed25519` -> `~/dotfiles/ssh/id_ed25519`, as dotfile
-    managers make), would otherwise leave its target readable under its real name.
-    """
-    folders = tuple(item.path for item in hidden if item.is_dir)
-    links: list[str] = []
-    for item in hidden:
-        if os.path.islink(item.path):
-            links.append(item.path)
-        if item.is_dir:
-            try:
-                links += [entry.path for entry in os.scandir(item.path) if entry.is_symlink()]
-            except OSError:
-                pass
-    found = []
-    for link in links:
-        target = os.path.realpath(link)
-        if target == link or _under(target, folders) or not os.path.exists(target):
-            continue
-        found.append(Hidden(target, os.path.isdir(target)))
-    return found
-
-
-def other_links(hidden: list[Hidden], root: str) -> list[Hidden]:
-    """Other names in the project for hidden files that have several (hard links).
-
-    A hard link to `.env` under an innocent name would read the secret; the
-    sandbox cannot make one (the mask is another mount), but one made outside
-    could exist. Only when a hidden file has more than one link is the
-    project walked, whole, to find the others.
-    """
-    wanted = set()
-    for item in hidden:
-        if item.is_dir:
-            continue
-        try:
-            st = os.stat(item.path)
-        except OSError:
-            continue
-        if st.st_nlink > 1:
-            wanted.add((st.st_dev, st.st_ino))
-    if not wanted or root == "/":
-        return []
-    known = {item.path for item in hidden}
-    found = []
-    for folder, _, files in os.walk(root):
-        for name in files:
-            path = os.path.join(folder, name)
-            try:
-                st = os.stat(path, follow_symlinks=False)
-            except OSError:
-                continue
-            if (st.st_dev, st.st_ino) in wanted and path not in known:
-                found.append(Hidden(path, False))
-    return found
-
-
-SOCKET_SEARCH = (("/run", 3), ("/var/tmp", 0), ("/dev/shm", 0))
-"""Where host services keep their sockets, and how deep to look (the home directory's top
-level is looked at too). A socket there would let a command talk to the service (a tmux
-or screen server runs what it is told), and a read-only mount does not stop connect(2)."""
-
-
-def host_sockets(home: str) -> list[str]:
-    """Unix sockets of host services that the sandbox could otherwise connect to."""
-    import stat
-
-    found = []
-    for top, depth in (*SOCKET_SEARCH, (home, 0)):
-        pending = [(top, 0)]
-        while pending:
-            folder, level = pending.pop()
-            try:
-                entries = os.scandir(folder)
-            except OSError:
-                continue
-            with entries:
-                for entry in entries:
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            if level < depth:
-                                pending.append((entry.path, level + 1))
-                        elif (
-                            not entry.is_file(follow_symlinks=False)
-                            and not entry.is_symlink()
-                            and stat.S_ISSOCK(entry.stat(follow_symlinks=False).st_mode)
-                        ):
-                            found.append(entry.path)
-                    except OSError:
-                        continue
-    return found
-
-
-def ancestor_secrets(space: Workspace, matcher: SecretMatcher) -> list[Hidden]:
-    """Secret files directly in the directories above the project, and in home.
-
-    A monorepo's parent or the home directory often holds an `.env` too. Only
-    those directories themselves are looked at, not their other subtrees.
-    """
-    home = os.path.realpath(space.dirs.home)
-    folders = {home}
-    current = os.path.dirname(space.project_root)
-    while current not in ("/", "") and current not in folders:
-        folders.add(current)
-        current = os.path.dirname(current)
-    found = []
-    for folder in sorted(folders):
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                continue
-            if is_dir:
-                continue
-            if matcher.hides_file(entry.name, entry.name):
-                found.append(Hidden(entry.path, False))
-    return found
-
-
-def project_secrets(space: Workspace, profile: Profile, matcher: SecretMatcher) -> list[Hidden]:
-    """Ask the project's watcher; without one, scan (and start a watcher for next time)."""
-    settings = profile.secrets
-    key = scan_key(matcher, settings.skip_dirs)
-    root = space.project_root
-    socket = None
-    if settings.watch:
-        from agentsh.sandbox import watcher
-
-        paths.ensure_private_dir(space.dirs.runtime)
-        socket = watcher.socket_path(space.dirs.runtime, root, key)
-        if socket:
-            answer = watcher.query(socket, root, key)
-            if answer is not None:
-                return answer
-    found = ProjectScan(root, matcher, settings.skip_dirs, space.dirs.cache).run()
-    if socket and not watcher.is_starting(socket):
-        watcher.start(socket, root, settings.hide, settings.reveal, settings.skip_dirs)
-    return found
 
 
 def _under(path: str, roots: tuple[str, ...]) -> bool:
@@ -921,54 +737,109 @@ def _host_asker(
     return ask
 
 
-def _absent_protected(space: Workspace, profile: Profile) -> list[str]:
-    """Protected paths that do not exist yet: a read-only mount cannot guard those.
+@record
+class BeforeRun:
+    """What the command could plant for tools outside the sandbox, as it was at the start."""
+
+    absent: list[str]
+    """Protected paths that did not exist."""
+    nested_git: Snapshot | None
+    """The git settings of the repositories nested in the project (sandbox.nested_git)."""
+
+
+def _absent_protected(space: Workspace, profile: Profile) -> BeforeRun:
+    """Protected paths that do not exist yet: a read-only mount cannot guard those;
+    nor the git config and hooks of nested repositories, which are checked afterwards.
 
     Paths inside a `.git` that does not exist yet are left out: a command that
     runs `git init` makes them, and moving them aside would break the new
-    repository (the next command protects them like any other).
+    repository (the next command protects them like any other); the nested
+    repository check still moves aside what in it would run programs.
     """
     if not space.project_writable:
-        return []
+        return BeforeRun([], None)
+    from agentsh.sandbox import nested_git
+
     has_git = os.path.lexists(os.path.join(space.project_root, ".git"))
-    return [
+    absent = [
         path
         for rel in profile.sandbox.protected
         if (has_git or not rel.startswith(".git/"))
         and not os.path.exists(path := os.path.join(space.project_root, rel))
     ]
+    snapshot = nested_git.snapshot(space.project_root, space.dirs.cache)
+    return BeforeRun(absent, snapshot)
 
 
-def _quarantine_created(absent: list[str], entry: Entry) -> None:
+def _quarantine_created(before: BeforeRun, entry: Entry) -> None:
     """Move aside the protected files the command created (a new `.envrc`, a hooks
-    directory): tools outside the sandbox would run them. Nothing is deleted."""
+    directory), and the git settings it planted in nested repositories: tools
+    outside the sandbox would run them. Nothing is deleted."""
     moved = []
-    for path in absent:
+    for path in before.absent:
         if not os.path.lexists(path):
             continue
-        target = f"{path}.agentsh-blocked"
-        number = 1
-        while os.path.lexists(target):
-            number += 1
-            target = f"{path}.agentsh-blocked-{number}"
-        try:
-            os.rename(path, target)
-        except OSError as exc:
-            sys.stderr.write(
-                f"agentsh: warning: the command created {path}, which agentsh protects, and it "
-                f"could not be moved aside ({exc.strerror}); review it before any tool runs it\n"
-            )
-            entry.data.setdefault("unquarantined", []).append(path)
-            continue
-        moved.append((path, target))
+        target = _move_aside(path, entry)
+        if target is not None:
+            moved.append((path, target))
+    if before.nested_git is not None:
+        _quarantine_nested_git(before.nested_git, entry)
     if not moved:
         return
-    entry.data["quarantined"] = [target for _, target in moved]
+    entry.data.setdefault("quarantined", []).extend(target for _, target in moved)
     names = ", ".join(f"{os.path.basename(a)} -> {os.path.basename(b)}" for a, b in moved)
     sys.stderr.write(
         f"agentsh: note: the command created files agentsh protects, which tools outside the "
         f"sandbox would run; they were moved aside ({names}). A human can review and rename them\n"
     )
+    sys.stderr.flush()
+
+
+def _move_aside(path: str, entry: Entry) -> str | None:
+    """Rename `path` to a free `PATH.agentsh-blocked[-N]`; None (and a warning) if it cannot be."""
+    target = f"{path}.agentsh-blocked"
+    number = 1
+    while os.path.lexists(target):
+        number += 1
+        target = f"{path}.agentsh-blocked-{number}"
+    try:
+        os.rename(path, target)
+    except OSError as exc:
+        sys.stderr.write(
+            f"agentsh: warning: the command created {path}, which agentsh protects, and it "
+            f"could not be moved aside ({exc.strerror}); review it before any tool runs it\n"
+        )
+        entry.data.setdefault("unquarantined", []).append(path)
+        return None
+    return target
+
+
+def _quarantine_nested_git(before: Snapshot, entry: Entry) -> None:
+    """Move aside the git config and hooks the command planted in repositories that the
+    host's git enters (gitlinks, submodules), putting back the config that was there."""
+    from agentsh.sandbox.nested_git import planted
+
+    for found in planted(before):
+        target = _move_aside(found.path, entry)
+        if target is None:
+            continue
+        if found.original is not None:
+            temporary = f"{found.path}.agentsh-restore-{os.getpid()}"
+            try:
+                with open(temporary, "xb") as handle:
+                    handle.write(found.original)
+                os.replace(temporary, found.path)
+            except OSError:
+                pass
+        entry.data.setdefault("quarantined", []).append(target)
+        shown = os.path.relpath(found.path, before.project_root)
+        reason = "".join(char if char.isprintable() else "?" for char in found.reason[:200])
+        restored = ", and its previous version put back" if found.original is not None else ""
+        sys.stderr.write(
+            f"agentsh: note: the command set {shown} to make git run a program outside the "
+            f"sandbox ({reason}); it was moved aside to {os.path.basename(target)}"
+            f"{restored}. A human can review it\n"
+        )
     sys.stderr.flush()
 
 

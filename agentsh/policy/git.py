@@ -182,14 +182,19 @@ def _is_harmless_program(value: str) -> bool:
     return program in _HARMLESS_PROGRAMS
 
 
-def _config_finding(cmd: SimpleCommand, key: str, value: str, how: str) -> Finding | None:
-    """`-c key=value` (or its environment spelling) that makes git run a program."""
+def config_runs_program(key: str, value: str) -> bool:
+    """Whether the git setting `key = value` makes git run a program (or read more config)."""
     lowered = key.lower()
     if not _PROGRAM_CONFIG_KEYS.match(lowered):
-        return None
-    if lowered.startswith("alias.") and not value.startswith("!"):
-        return None
-    if _is_harmless_program(value) and not lowered.startswith("alias."):
+        return False
+    if lowered.startswith("alias."):
+        return value.startswith("!")
+    return not _is_harmless_program(value)
+
+
+def _config_finding(cmd: SimpleCommand, key: str, value: str, how: str) -> Finding | None:
+    """`-c key=value` (or its environment spelling) that makes git run a program."""
+    if not config_runs_program(key, value):
         return None
     setting = shlex.quote(f"{key}={value}")
     message = f"git {how} {setting} would make git run a program the policy cannot see"

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
 ENTRY_FIXED = 40
 """ctime, mtime (seconds and nanoseconds), dev, ino, mode, uid, gid, size: ten 32-bit fields."""
+MODE_AT = 24
+"""Offset of an entry's mode, after ctime, mtime, dev and ino."""
+GITLINK = 0o160000
+"""The mode of a gitlink: a nested repository (a submodule) recorded by its commit."""
 EXTENDED = 0x4000
 
 
@@ -44,7 +48,7 @@ def git_dir(project_root: str) -> str | None:
     return os.path.normpath(os.path.join(project_root, target))
 
 
-def _hash_size(directory: str) -> int:
+def hash_size_of(directory: str) -> int:
     try:
         with open(os.path.join(directory, "config"), encoding="utf-8", errors="replace") as handle:
             text = handle.read().lower()
@@ -56,13 +60,18 @@ def _hash_size(directory: str) -> int:
 
 def index_paths(data: bytes, hash_size: int = 20) -> list[str]:
     """Every path in a git index file's bytes (raises IndexError_ when it is not one)."""
+    return [path for path, _ in index_entries(data, hash_size)]
+
+
+def index_entries(data: bytes, hash_size: int = 20) -> list[tuple[str, int]]:
+    """Every (path, mode) in a git index file's bytes (raises IndexError_ when it is not one)."""
     if len(data) < 12 or data[:4] != b"DIRC":
         raise IndexError_("not a git index")
     version = int.from_bytes(data[4:8], "big")
     count = int.from_bytes(data[8:12], "big")
     if version not in (2, 3, 4):
         raise IndexError_(f"unsupported index version {version}")
-    paths: list[str] = []
+    entries: list[tuple[str, int]] = []
     offset = 12
     previous = b""
     for _ in range(count):
@@ -70,6 +79,7 @@ def index_paths(data: bytes, hash_size: int = 20) -> list[str]:
         flags_at = start + ENTRY_FIXED + hash_size
         if flags_at + 2 > len(data):
             raise IndexError_("truncated index")
+        mode = int.from_bytes(data[start + MODE_AT : start + MODE_AT + 4], "big")
         flags = int.from_bytes(data[flags_at : flags_at + 2], "big")
         offset = flags_at + 2
         if version >= 3 and flags & EXTENDED:
@@ -85,16 +95,20 @@ def index_paths(data: bytes, hash_size: int = 20) -> list[str]:
             length = end - start + 1
             offset = start + ((length + 7) // 8) * 8
         previous = name
-        paths.append(name.decode("utf-8", "surrogateescape"))
-    return paths
+        entries.append((name.decode("utf-8", "surrogateescape"), mode))
+    return entries
 
 
 def _varint(data: bytes, offset: int) -> tuple[int, int]:
     """git's offset varint (each continuation adds one before shifting)."""
+    if offset >= len(data):
+        raise IndexError_("truncated index")
     byte = data[offset]
     offset += 1
     value = byte & 0x7F
     while byte & 0x80:
+        if offset >= len(data):
+            raise IndexError_("truncated index")
         byte = data[offset]
         offset += 1
         value = ((value + 1) << 7) | (byte & 0x7F)
@@ -153,7 +167,7 @@ def tracked_secrets(
     try:
         with open(index, "rb") as handle:
             data = handle.read()
-        found = tracked_among(index_paths(data, _hash_size(directory)), hidden)
+        found = tracked_among(index_paths(data, hash_size_of(directory)), hidden)
     except (OSError, IndexError_, ValueError):
         return [], False
     try:
@@ -204,3 +218,82 @@ def config_files(project_root: str, home: str) -> list[str]:
         found += glob.glob(os.path.join(directory, "modules", "*", "config"))
         found += glob.glob(os.path.join(directory, "modules", "*", "modules", "*", "config"))
     return [path for path in found if os.path.isfile(path)]
+
+
+_SECTION = re.compile(r'\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\\n]|\\.)*)")?\s*\]')
+_SETTING = re.compile(r"([A-Za-z][A-Za-z0-9-]*)\s*(?:=(.*))?$", re.DOTALL)
+
+
+def program_settings(text: str) -> list[str]:
+    """The settings of a git config file that make git run a program, as `key = value`.
+
+    Read the way git reads it closely enough to find them: sections with or
+    without a subsection, a setting on its section's line, values continued
+    with a backslash, quotes and comments. A line that does not parse counts
+    as such a setting, so a file shaped to confuse this reader is not trusted.
+    """
+    from agentsh.policy.git import config_runs_program
+
+    found = []
+    section: str | None = None
+    for number, line in _logical_lines(text):
+        rest = line.strip()
+        if rest.startswith("["):
+            header = _SECTION.match(rest)
+            if header is None:
+                found.append(f"line {number}: {rest[:60]}")
+                section = None
+                continue
+            name, subsection = header.group(1), header.group(2)
+            section = name.lower() if subsection is None else f"{name.lower()}.{subsection}"
+            rest = rest[header.end() :].strip()
+        if not rest or rest[0] in "#;":
+            continue
+        setting = _SETTING.match(rest)
+        if setting is None or section is None:
+            found.append(f"line {number}: {rest[:60]}")
+            continue
+        key = f"{section}.{setting.group(1)}"
+        value = _config_value(setting.group(2) or "")
+        if config_runs_program(key, value):
+            found.append(f"{key} = {value}")
+    return found
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """Lines with backslash-newline continuations joined, numbered by their first line."""
+    result = []
+    pending: list[str] = []
+    start = 1
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
+        if not pending:
+            start = number
+        trailing = len(line) - len(line.rstrip("\\"))
+        if trailing % 2:
+            pending.append(line[:-1])
+            continue
+        result.append((start, "".join([*pending, line])))
+        pending = []
+    if pending:
+        result.append((start, "".join(pending)))
+    return result
+
+
+def _config_value(raw: str) -> str:
+    """A value as git reads it: quotes removed, escapes applied, comments dropped."""
+    out = []
+    quoted = False
+    index = 0
+    while index < len(raw):
+        char = raw[index]
+        if char == '"':
+            quoted = not quoted
+        elif char == "\\" and index + 1 < len(raw):
+            index += 1
+            out.append({"n": "\n", "t": "\t", "b": "\b"}.get(raw[index], raw[index]))
+        elif char in "#;" and not quoted:
+            break
+        else:
+            out.append(char)
+        index += 1
+    return "".join(out).strip()

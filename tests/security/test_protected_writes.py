@@ -250,7 +250,9 @@ sys.stdin.readline()
 
 @escape(
     "a protected file the command creates exists on the host until the "
-    "command ends (moved aside only afterwards), so a host tool can run it meanwhile"
+    "command ends (moved aside only afterwards), so a host tool can run it meanwhile; "
+    "moving it aside on an inotify event only narrows that window, and mount points "
+    "made in advance would litter every project with empty .envrc, .vscode/ ... files"
 )
 @both_layers
 @pytest.mark.parametrize("path", [".envrc", ".vscode/tasks.json", ".git/hooks/pre-commit"])
@@ -288,20 +290,81 @@ print("planted")
 """
 
 
+def _host_git_status(ws: Workspace, cwd: Path) -> None:
+    subprocess.run(
+        ["git", "status", "--short"],
+        cwd=cwd,
+        env=ws.env,
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+
+
 @needs_git
-@escape(
-    "a nested repository the command creates and adds as a gitlink "
-    "(vendor/lib/.git/config core.fsmonitor) runs its command on the host's next `git status`"
-)
 @both_layers
 def test_nested_repository_cannot_plant_commands_for_the_hosts_git(
     ws: Workspace, policy_off: bool
 ) -> None:
     setup_layers(ws, policy_off)
     marker = ws.root / "ran-on-the-host"
-    ws.run("-c", f"{write_script(ws, 'nested_repo.py', NESTED_REPOSITORY)} {marker}")
+    result = ws.run("-c", f"{write_script(ws, 'nested_repo.py', NESTED_REPOSITORY)} {marker}")
+    assert "planted" in result.stdout, result.stderr
+    _host_git_status(ws, ws.project)
+    assert not marker.exists()
+    assert "vendor/lib/.git/config" in result.stderr
+    assert (ws.project / "vendor/lib/.git/config.agentsh-blocked").exists()
+
+
+def _add_submodule(ws: Workspace) -> Path:
+    """A real submodule at vendor/lib, its git directory under .git/modules/lib."""
+    upstream = ws.root / "upstream"
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "protocol.file.allow=always"]
+    subprocess.run([*git, "init", "-q", str(upstream)], check=True)
     subprocess.run(
-        ["git", "status", "--short"],
+        [*git, "-C", str(upstream), "commit", "-q", "--allow-empty", "-m", "x"], check=True
+    )
+    subprocess.run(
+        [
+            *git,
+            "-C",
+            str(ws.project),
+            "submodule",
+            "add",
+            "-q",
+            "--name",
+            "lib",
+            str(upstream),
+            "vendor/lib",
+        ],
+        check=True,
+        env=ws.env,
+    )
+    return ws.project / ".git" / "modules" / "lib"
+
+
+SUBMODULE_PLANTS = {
+    "config": "git -C vendor/lib config core.fsmonitor 'touch {marker}'",
+    "config.worktree": "printf '[core]\\n\\tfsmonitor = touch {marker}\\n' > .git/modules/lib/config.worktree",
+    "hook": "printf '#!/bin/sh\\ntouch {marker}\\n' > .git/modules/lib/hooks/post-checkout; "
+    "chmod +x .git/modules/lib/hooks/post-checkout",
+}
+
+
+@needs_git
+@pytest.mark.parametrize("plant", SUBMODULE_PLANTS.values(), ids=SUBMODULE_PLANTS.keys())
+def test_submodule_settings_planted_for_the_hosts_git_are_moved_aside(
+    ws: Workspace, plant: str
+) -> None:
+    ws.user_profile("", policy_off=True)
+    modules = _add_submodule(ws)
+    config_before = (modules / "config").read_text()
+    marker = ws.root / "ran-on-the-host"
+    result = ws.run("-c", plant.format(marker=marker))
+    assert "moved aside" in result.stderr, result.stderr
+    _host_git_status(ws, ws.project)
+    subprocess.run(
+        ["git", "-c", "protocol.file.allow=always", "submodule", "update", "--force", "--checkout"],
         cwd=ws.project,
         env=ws.env,
         capture_output=True,
@@ -309,6 +372,50 @@ def test_nested_repository_cannot_plant_commands_for_the_hosts_git(
         timeout=60,
     )
     assert not marker.exists()
+    assert (modules / "config").read_text() == config_before
+    assert not (modules / "hooks" / "post-checkout").exists()
+
+
+INIT_AND_PLANT = """
+import os, subprocess, sys
+marker = sys.argv[1]
+subprocess.run(["git", "init", "-q", "."], check=True)
+subprocess.run(["git", "config", "core.fsmonitor", f"touch {marker}"], check=True)
+with open(".git/hooks/pre-commit", "w") as hook:
+    hook.write(f"#!/bin/sh\\ntouch {marker}\\n")
+os.chmod(".git/hooks/pre-commit", 0o755)
+print("planted")
+"""
+
+
+@needs_git
+def test_repository_the_command_creates_cannot_plant_commands_for_the_hosts_git(
+    ws: Workspace,
+) -> None:
+    ws.user_profile("", policy_off=True)
+    marker = ws.root / "ran-on-the-host"
+    (ws.sibling / "init_and_plant.py").write_text(INIT_AND_PLANT)
+    result = ws.run("-c", f"python3 init_and_plant.py {marker}", cwd=ws.sibling)
+    assert "planted" in result.stdout, result.stderr
+    _host_git_status(ws, ws.sibling)
+    assert not marker.exists()
+    assert (ws.sibling / ".git" / "config.agentsh-blocked").exists()
+    assert not (ws.sibling / ".git" / "hooks" / "pre-commit").exists()
+
+
+@needs_git
+def test_nested_repository_without_programs_is_left_alone(ws: Workspace) -> None:
+    ws.user_profile("", policy_off=True)
+    result = ws.run(
+        "-c",
+        "git init -q vendor/ok && git -C vendor/ok remote add origin https://example.com/x.git"
+        " && git -c user.name=t -c user.email=t@t -C vendor/ok commit -q --allow-empty -m x"
+        " && git add vendor/ok 2>/dev/null && git config --file vendor/ok/.git/config core.pager less",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "moved aside" not in result.stderr
+    assert not list(ws.project.glob("vendor/ok/.git/*agentsh-blocked*"))
+    assert "pager = less" in (ws.project / "vendor/ok/.git/config").read_text()
 
 
 MOVE_ASIDE = """

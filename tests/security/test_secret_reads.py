@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from agentsh.sandbox.discovery import SYMLINK_SEARCH_LIMIT
 from tests.conftest import AGENTSH, SECRET, Workspace, needs_git
 from tests.security.conftest import (
     NOTICE,
@@ -86,14 +87,8 @@ def test_symlink_made_on_the_host_to_a_hidden_directory_leaks_nothing(ws: Worksp
         ("~/.aws/credentials", "~/dotfiles/aws/credentials"),
         ("~/.ssh/id_ed25519", "~/dotfiles/ssh/id_ed25519"),
         ("~/.ssh", "~/dotfiles/ssh"),
-        pytest.param(
-            "~/.ssh/keys/work_ed25519",
-            "~/dotfiles/ssh-keys/work_ed25519",
-            marks=escape(
-                "a symlink deeper inside a hidden directory (~/.ssh/keys/work_ed25519 -> "
-                "~/dotfiles/...) leaves its target readable; only direct children are followed"
-            ),
-        ),
+        ("~/.ssh/keys/work_ed25519", "~/dotfiles/ssh-keys/work_ed25519"),
+        ("~/.ssh/a/b/c/work.txt", "~/dotfiles/ssh/work.txt"),
         ("~/.ssh/keys", "~/dotfiles/ssh-keys"),
         ("~/.kube/config", "~/dotfiles/kube/config"),
     ],
@@ -140,22 +135,8 @@ def test_hardlink_made_inside_to_a_hidden_file_is_refused(
     [
         (".env", "notes/innocent.txt"),
         ("~/.aws/credentials", "notes/innocent.txt"),
-        pytest.param(
-            ".env",
-            "~/backup/app-settings.txt",
-            marks=escape(
-                "a hardlink to a project secret placed outside the project (home, sibling "
-                "projects) is readable; only the project is searched for other links"
-            ),
-        ),
-        pytest.param(
-            "~/.aws/credentials",
-            "{sibling}/creds-copy.txt",
-            marks=escape(
-                "a hardlink to a home credential placed outside the project (home, sibling "
-                "projects) is readable; only the project is searched for other links"
-            ),
-        ),
+        (".env", "~/backup/app-settings.txt"),
+        ("~/.aws/credentials", "{sibling}/creds-copy.txt"),
     ],
     ids=["env-in-project", "aws-in-project", "env-in-home", "aws-in-sibling"],
 )
@@ -168,6 +149,41 @@ def test_hardlink_made_on_the_host_to_a_hidden_file_leaks_nothing(
     os.link(_host_path(ws, target), linked)
     result = ws.run("-c", f"cat {linked}")
     assert_nothing_leaked(result)
+
+
+@pytest.mark.parametrize("target", [".env", "~/.aws/credentials"])
+def test_hardlink_out_of_agentshs_search_refuses_the_command(ws: Workspace, target: str) -> None:
+    """/var/tmp is shared, so it is not searched: the link stays unaccounted for."""
+    ws.user_profile("", policy_off=True)
+    secret = _host_path(ws, target)
+    linked = Path("/var/tmp") / f"agentsh-stray-link-{os.getpid()}-{os.urandom(4).hex()}"
+    os.link(secret, linked)
+    try:
+        result = ws.run("-c", f"cat {linked}; echo ran")
+    finally:
+        linked.unlink()
+    assert_nothing_leaked(result)
+    assert result.returncode == 126
+    assert "ran" not in result.stdout
+    assert str(secret.resolve()) in result.stderr
+    assert "-samefile" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert ws.run("-c", "echo ran").stdout == "ran\n"
+
+
+def test_symlinks_past_the_search_limit_are_warned_about_once(ws: Workspace) -> None:
+    ws.user_profile("", policy_off=True)
+    bulk = ws.home / ".ssh" / "cache"
+    bulk.mkdir()
+    for index in range(SYMLINK_SEARCH_LIMIT + 100):
+        (bulk / str(index)).write_text("")
+    (bulk / "0.d").mkdir()
+    (bulk / "0.d" / "key").symlink_to(ws.home / "notes.txt")
+    first, second = ws.run("-c", "cat ~/notes.txt"), ws.run("-c", "cat ~/notes.txt")
+    assert "were not followed" in first.stderr
+    assert str(ws.home / ".ssh") in first.stderr
+    assert "were not followed" not in second.stderr
+    assert second.stdout == "plain notes\n"
 
 
 @pytest.mark.parametrize(
