@@ -59,6 +59,14 @@ def dirs(environ: Mapping[str, str]) -> Dirs:
     )
 
 
+def shim_dir(environ: Mapping[str, str]) -> str:
+    """The directory holding the `bash` shim (a link to agentsh) that agent launchers put
+    first on PATH. The sandbox strips it from PATH, so a nested `bash` is the real one."""
+    home = environ.get("HOME") or os.path.expanduser("~")
+    data = _xdg(environ, "XDG_DATA_HOME", os.path.join(home, ".local", "share"))
+    return os.path.join(data, APP, "shims")
+
+
 def expand_home(path: str, home: str) -> str:
     """`~` and `~/x` relative to `home` (the HOME agentsh runs with, not the passwd entry)."""
     if path == "~":

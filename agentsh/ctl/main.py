@@ -204,6 +204,20 @@ def cmd_log(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_hook(args: argparse.Namespace) -> int:
+    """An agent's pre-command hook: the payload on stdin, the answer in the agent's format."""
+    from agentsh.ctl import hooks
+
+    return hooks.main(args.agent)
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    """Point an agent at agentsh (`install`), or undo exactly that (`uninstall`)."""
+    from agentsh.ctl import install
+
+    return install.run(args.verb, args.agent, args.dry_run, os.environ, sys.argv[0])
+
+
 def _confirm(question: str) -> bool:
     """Ask on the controlling terminal: never on stdin, which an agent may control."""
     try:
@@ -266,6 +280,27 @@ def build_parser() -> argparse.ArgumentParser:
         "-n", type=int, default=20, help="the last N matching entries (0: all; default 20)"
     )
     log_verb.set_defaults(run=cmd_log)
+
+    hook_verb = verbs.add_parser(
+        "hook", help="judge the shell command an agent's pre-command hook sends on stdin"
+    )
+    hook_verb.add_argument(
+        "agent", choices=("claude-code", "cursor", "codex", "gemini", "cline"), help="the agent"
+    )
+    hook_verb.set_defaults(run=cmd_hook)
+
+    from agentsh.ctl.install import AGENTS
+
+    for verb, summary in (
+        ("install", "make an agent run its commands through agentsh (shell, hook, PATH shim)"),
+        ("uninstall", "undo what `agentshctl install` changed for an agent"),
+    ):
+        install_verb = verbs.add_parser(verb, help=summary)
+        install_verb.add_argument("agent", choices=AGENTS, help="the agent")
+        install_verb.add_argument(
+            "--dry-run", action="store_true", help="print what would change; change nothing"
+        )
+        install_verb.set_defaults(run=cmd_install)
 
     doctor = verbs.add_parser("doctor", help="check that this machine can build the sandbox")
     doctor.add_argument("--profile", help="a built-in profile name or a profile file")

@@ -6,9 +6,18 @@ profile names that exact variable (a glob like `MY_*` never lets a secret in).
 
 The credential patterns are compiled on first use: with the built-in profile,
 which names every variable exactly, a command never pays for `re`.
+
+PATH loses agentsh's `bash` shim directory (see `agentsh.paths.shim_dir`): an
+agent started through a launcher has it first on PATH so that its `bash` is
+agentsh, but inside the sandbox a nested `bash` (a Makefile's, a script's) must
+be the real one, not agentsh trying to build a sandbox within the sandbox.
 """
 
 from __future__ import annotations
+
+import os
+
+from agentsh.paths import shim_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -124,10 +133,20 @@ def sandbox_environment(
     blocked: Iterable[str],
     fixed: Mapping[str, str],
 ) -> dict[str, str]:
-    """The variables for the sandbox: the admitted host ones, then `fixed` on top."""
+    """The variables for the sandbox: the admitted host ones, then `fixed` on top, with
+    agentsh's shim directory taken out of PATH."""
     passed_set, blocked_set = NameSet(passed), NameSet(blocked)
     result = {
         name: value for name, value in host.items() if admits(name, value, passed_set, blocked_set)
     }
     result.update(fixed)
+    if "PATH" in result:
+        result["PATH"] = without_directory(result["PATH"], shim_dir(host))
     return result
+
+
+def without_directory(search_path: str, directory: str) -> str:
+    """`search_path` (colon-separated) without the entries that name `directory`."""
+    unwanted = os.path.normpath(directory)
+    kept = [entry for entry in search_path.split(":") if os.path.normpath(entry) != unwanted]
+    return ":".join(kept)

@@ -95,3 +95,35 @@ def test_only_passed_names_get_in_and_fixed_values_win() -> None:
 def test_complex_globs_use_fnmatch() -> None:
     env = sandbox_environment({"A1B2": "x", "AB": "y", "XA1B": "z"}, ["A*B*"], [], {})
     assert env == {"A1B2": "x", "AB": "y"}
+
+
+def test_the_bash_shim_directory_leaves_path() -> None:
+    """A launcher puts agentsh's `bash` shim first on PATH; inside the sandbox a nested
+    `bash` must be the real one, so the shim directory is taken out of PATH."""
+    home = "/home/dev"
+    shims = f"{home}/.local/share/agentsh/shims"
+    host = {"HOME": home, "PATH": f"{shims}:/usr/local/bin:{shims}/:/usr/bin::/bin"}
+    env = sandbox_environment(host, ["PATH", "HOME"], [], {})
+    assert env["PATH"] == "/usr/local/bin:/usr/bin::/bin"
+    assert env["HOME"] == home
+
+
+def test_the_shim_directory_follows_xdg_data_home() -> None:
+    host = {
+        "HOME": "/home/dev",
+        "XDG_DATA_HOME": "/data/dev",
+        "PATH": "/data/dev/agentsh/shims:/home/dev/.local/share/agentsh/shims:/usr/bin",
+    }
+    env = sandbox_environment(host, ["PATH"], [], {})
+    assert env["PATH"] == "/home/dev/.local/share/agentsh/shims:/usr/bin"
+
+
+def test_a_fixed_path_loses_the_shim_directory_too() -> None:
+    host = {"HOME": "/home/dev", "PATH": "/usr/bin"}
+    fixed = {"PATH": "/home/dev/.local/share/agentsh/shims:/opt/bin"}
+    assert sandbox_environment(host, ["PATH"], [], fixed)["PATH"] == "/opt/bin"
+
+
+def test_path_without_the_shim_is_unchanged() -> None:
+    host = {"HOME": "/home/dev", "PATH": "/home/dev/.local/bin:/usr/bin:/bin"}
+    assert sandbox_environment(host, ["PATH"], [], {})["PATH"] == host["PATH"]
