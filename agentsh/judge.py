@@ -87,9 +87,15 @@ def judge(
     if files is None:
         files = {}
     unreadable: set[str] = set()
+    writable = _writable_roots(profile, home)
     for _ in range(MAX_READ_ROUNDS + 1):
         ctx = Context(
-            cwd=cwd, project_root=project_root, home=home, tmp_dirs=(SANDBOX_TMP,), files=files
+            cwd=cwd,
+            project_root=project_root,
+            home=home,
+            tmp_dirs=(SANDBOX_TMP,),
+            writable=writable,
+            files=files,
         )
         try:
             analysis = analyse(line, ctx, rules)
@@ -100,11 +106,34 @@ def judge(
             break
         for path in wanted:
             text = read_for_policy(path, hidden, project_root)
+            if text is None and _absent_for_good(path, project_root, writable):
+                text = ""
             if text is None:
                 unreadable.add(path)
             else:
                 files[path] = text
     return analysis.verdict
+
+
+def _absent_for_good(path: str, project_root: str, writable: tuple[str, ...]) -> bool:
+    """A file that does not exist where the sandbox cannot write: sourcing it only fails
+    (`[ -r ~/.bashrc ] && . ~/.bashrc` on a machine without one), so it reads as empty.
+    Where the command could create it first (the project, /tmp, writable roots), it
+    stays unseen."""
+    if os.path.lexists(path):
+        return False
+    places = (project_root, SANDBOX_TMP, *writable)
+    return not any(path == root or path.startswith(root.rstrip("/") + "/") for root in places)
+
+
+def _writable_roots(profile: Profile, home: str) -> tuple[str, ...]:
+    from agentsh.paths import expand_home
+
+    return tuple(
+        os.path.normpath(expand_home(raw, home))
+        for raw in profile.sandbox.writable
+        if os.path.isabs(expand_home(raw, home))
+    )
 
 
 def unreadable_script(path: str) -> Verdict:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from agentsh.sandbox.nested_git import Snapshot
     from agentsh.sandbox.secrets import Hidden
     from agentsh.shell.args import Invocation
+    from agentsh.shell.session import ShellSession
 
 NOTICE = (
     "hidden by agentsh: this file may hold secrets, so commands run through agentsh "
@@ -109,6 +110,7 @@ def mounts_for(
     pinned: tuple[tuple[str, str], ...] = (),
     network: str | None = None,
     seccomp_fd: int | None = None,
+    results: tuple[str, ...] = (),
 ) -> bwraps.Mounts:
     home = space.dirs.home
     writable = [space.project_root] if space.project_writable else []
@@ -149,6 +151,7 @@ def mounts_for(
         new_session=new_session,
         pinned=pinned,
         seccomp_fd=seccomp_fd,
+        results=results,
     )
 
 
@@ -358,20 +361,27 @@ def refusal_advice(answer: Answer | None, timeout: int) -> str | None:
     )
 
 
-def run(invocation: Invocation, environ: Mapping[str, str]) -> int:
-    """Decide, ask, confine, run and record one invocation; returns its exit status."""
+def run(
+    invocation: Invocation, environ: Mapping[str, str], session: ShellSession | None = None
+) -> int:
+    """Decide, ask, confine, run and record one invocation; returns its exit status.
+
+    With a `session`, the invocation is one line of an interactive or stdin
+    session (agentsh.shell.repl): it runs in the session's directory and /tmp,
+    with the state the previous lines left.
+    """
     from agentsh.audit.log import Entry
 
-    entry = Entry(invocation.mode)
+    entry = Entry("session" if session is not None else invocation.mode)
     log: AuditLog | None = None
     try:
-        space = workspace(environ)
+        space = workspace(environ) if session is None else session_workspace(session, environ)
         entry.place(space.cwd, space.project_root)
         log = open_audit(space.dirs)
         profile = load_profile(space)
         log.max_bytes, log.keep = profile.audit.max_bytes, profile.audit.keep
         entry.data["profile"] = profile.digest
-        status = _decide_and_run(invocation, environ, space, profile, entry, log)
+        status = _decide_and_run(invocation, environ, space, profile, entry, log, session)
         entry.data["status"] = status
         return status
     except AgentshError as exc:
@@ -383,6 +393,12 @@ def run(invocation: Invocation, environ: Mapping[str, str]) -> int:
     finally:
         if log is not None:
             _record(log, entry)
+
+
+def session_workspace(session: ShellSession, environ: Mapping[str, str]) -> Workspace:
+    """A session keeps the project it started in, wherever its lines `cd` to."""
+    started = workspace(environ)
+    return Workspace(session.cwd, session.project_root, started.project_writable, started.dirs)
 
 
 def open_audit(dirs: paths.Dirs) -> AuditLog:
@@ -430,15 +446,20 @@ def _decide_and_run(
     profile: Profile,
     entry: Entry,
     log: AuditLog,
+    session: ShellSession | None = None,
 ) -> int:
     bash = bash_binary()
     try:
         binary = bwraps.locate(profile.sandbox.bwrap, space.dirs.cache)
     except SandboxUnavailable as exc:
+        if session is not None:
+            raise
         return _fallback(profile, invocation, bash, exc, entry, log)
     early = _early_namespace(profile)
     try:
-        return _judge_and_run(invocation, environ, space, profile, entry, log, binary, early)
+        return _judge_and_run(
+            invocation, environ, space, profile, entry, log, binary, early, session
+        )
     finally:
         if early is not None:
             early.abandon()
@@ -493,16 +514,21 @@ def _judge_and_run(
     log: AuditLog,
     binary: bwraps.Bwrap,
     early: Child | None,
+    session: ShellSession | None = None,
 ) -> int:
     bash = bash_binary()
     hidden = hidden_paths(space, profile, environ)
     _warn_about_tracked_secrets(space, hidden, entry)
-    text, stdin_script = command_text(invocation, space.cwd)
+    if session is None:
+        text, stdin_script = command_text(invocation, space.cwd)
+    else:
+        text, stdin_script = invocation.command, None
     if invocation.mode == "script" and _is_hidden_script(invocation, space.cwd, hidden):
         text = None
     entry.command(text, invocation.script)
     files: dict[str, str] = {}
-    verdict = judge_command(invocation, space, profile, hidden, text, files)
+    judged = session.judged_text(text or "") if session is not None else text
+    verdict = judge_command(invocation, space, profile, hidden, judged, files)
     pinned = _pinned_files(invocation, space.cwd, text, files)
     entry.verdict(verdict)
     pty = terminal_mode()
@@ -530,7 +556,17 @@ def _judge_and_run(
     absent = _absent_protected(space, profile)
     try:
         outcome = _launch(
-            invocation, environ, space, profile, binary, hidden, stdin_script, pinned, pty, network
+            invocation,
+            environ,
+            space,
+            profile,
+            binary,
+            hidden,
+            stdin_script,
+            pinned,
+            pty,
+            network,
+            session,
         )
     finally:
         if network is not None:
@@ -539,6 +575,8 @@ def _judge_and_run(
     entry.ran(outcome)
     if outcome.setup_failed is not None:
         failure = SandboxUnavailable(f"bwrap could not build the sandbox ({outcome.setup_failed})")
+        if session is not None:
+            raise failure
         return _fallback(profile, invocation, bash, failure, entry, log)
     return outcome.status
 
@@ -559,7 +597,11 @@ def _pinned_files(
     Without this, a file changed between the check (or the human's approval)
     and the run (a script, `psql -f x.sql`) would run unchecked.
     """
-    pinned = {path: content.encode("utf-8", "surrogateescape") for path, content in files.items()}
+    pinned = {
+        path: content.encode("utf-8", "surrogateescape")
+        for path, content in files.items()
+        if os.path.lexists(path)
+    }
     if invocation.mode == "script" and text is not None:
         path = os.path.normpath(os.path.join(cwd, invocation.script or ""))
         pinned[path] = text.encode("utf-8", "surrogateescape")
@@ -577,16 +619,24 @@ def _launch(
     pinned: dict[str, bytes],
     pty: bool,
     network: Session | None = None,
+    session: ShellSession | None = None,
 ) -> Outcome:
     bash = bash_binary()
     scaffold = ensure_scaffold(space.dirs)
     ctty = setsid_binary() if pty else None
     invocation_dir = private_tmp(environ)
-    tmp_dir = os.path.join(invocation_dir, "tmp")
-    os.mkdir(tmp_dir, 0o700)
+    if session is None:
+        tmp_dir = os.path.join(invocation_dir, "tmp")
+        os.mkdir(tmp_dir, 0o700)
+    else:
+        tmp_dir = session.tmp_dir
     stdin_fd = _stdin_from(stdin_script, invocation_dir)
     seccomp_fd = _seccomp_program(space)
+    state_fd = -1
     try:
+        from agentsh.sandbox.results import after_run, result_files
+
+        results = result_files(invocation.command or "", environ)
         copies = _write_pinned(pinned, invocation_dir) + _redacted_git_config(space, invocation_dir)
         mounts = mounts_for(
             space,
@@ -598,22 +648,125 @@ def _launch(
             pinned=copies,
             network="provided" if network is not None else None,
             seccomp_fd=SECCOMP_FD,
+            results=results,
         )
         fixed = fixed_environment(profile, environ, bash)
+        if session is not None:
+            fixed["PWD"] = session.cwd
         if network is not None:
             fixed.update(_proxy_environment(network, tmp_dir))
         env = sandbox_environment(environ, profile.env.pass_, profile.env.block, fixed)
+        bash_argv = invocation.bash_argv(bash)
+        extra_fds: tuple[int, ...] = ()
+        if session is not None:
+            state_fd = _session_state(session, fixed)
+            bash_argv = [bash, "-c", session.script(invocation.command or ""), "bash"]
+            extra_fds = (state_fd,)
+        keep = _keeps_jobs(invocation, profile, pty, session)
         argv = [
             *bwraps.bwrap_args(mounts, STATUS_FD),
             "--",
-            *bwraps.inner_command(invocation.bash_argv(bash), REAL_STDERR_FD, ctty),
+            *bwraps.inner_command(bash_argv, REAL_STDERR_FD, ctty, keep_jobs=keep),
         ]
-        return Launch(binary.path, argv, env, pty, stdin_fd, network, _warm_audit, seccomp_fd).run()
+        launch = Launch(
+            binary.path, argv, env, pty, stdin_fd, network, _warm_audit, seccomp_fd, extra_fds
+        )
+        if keep:
+            return _run_keeping_jobs(launch, invocation, space, lambda: after_run(results))
+        outcome = launch.run()
+        after_run(results)
+        if session is not None:
+            session.absorb(_read_state(state_fd))
+        return outcome
     finally:
+        if state_fd >= 0:
+            os.close(state_fd)
         os.close(seccomp_fd)
         if stdin_fd is not None:
             os.close(stdin_fd)
         remove_tree(invocation_dir)
+
+
+def _keeps_jobs(
+    invocation: Invocation, profile: Profile, pty: bool, session: ShellSession | None
+) -> bool:
+    """Whether this command's background jobs outlive it (see agentsh.sandbox.keeper)."""
+    if profile.sandbox.background != "keep" or pty or session is not None:
+        return False
+    from agentsh.policy.parse import starts_background_job
+
+    return invocation.command is not None and starts_background_job(invocation.command)
+
+
+def _run_keeping_jobs(
+    launch: Launch, invocation: Invocation, space: Workspace, command_ended: Callable[[], None]
+) -> Outcome:
+    """From here on this process is the keeper; the agent's agentsh exits with the status."""
+    import threading
+
+    from agentsh.sandbox import keeper as keepers
+
+    keeper = keepers.split(
+        keepers.sessions_dir(space.dirs.state),
+        {"command": invocation.command, "cwd": space.cwd, "project": space.project_root},
+    )
+    keeper.command_ended = command_ended
+    stdout_read, stdout_write = os.pipe()
+    stderr_read, stderr_write = os.pipe()
+    status_read, status_write = os.pipe()
+    placeholder = os.open(os.devnull, os.O_RDONLY)
+    launch.extra_fds = (placeholder, status_write)
+    launch.output_fds = (stdout_write, stderr_write)
+    launch.handed_over = (placeholder, status_write)
+    relay = threading.Thread(
+        target=keeper.relay, args=(stdout_read, stderr_read, status_read), daemon=True
+    )
+    relay.start()
+    outcome = Outcome(BLOCKED)
+    try:
+        outcome = launch.run()
+    finally:
+        relay.join(timeout=5)
+        keeper.finish(outcome.status)
+    if keeper.command_status is None or outcome.setup_failed is not None:
+        return outcome
+    return Outcome(
+        keeper.command_status, None, cpu_seconds=outcome.cpu_seconds, peak_rss=outcome.peak_rss
+    )
+
+
+def _session_state(session: ShellSession, fixed: dict[str, str]) -> int:
+    """A memfd holding the state the line starts from; the line's bash rewrites it."""
+    from agentsh.shell.session import fixed_variable_names
+
+    session.fixed_names = fixed_variable_names(fixed)
+    fd = os.memfd_create("agentsh-session-state", os.MFD_CLOEXEC)
+    _write_all(fd, session.state_bytes())
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _read_state(fd: int) -> bytes:
+    from agentsh.shell.session import MAX_STATE_BYTES
+
+    size = os.fstat(fd).st_size
+    if size > MAX_STATE_BYTES:
+        return b""
+    chunks = []
+    offset = 0
+    while offset < size:
+        chunk = os.pread(fd, size - offset, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _seccomp_program(space: Workspace) -> int:
@@ -639,15 +792,38 @@ def _proxy_environment(network: Session, tmp_dir: str) -> dict[str, str]:
 
     values = net.environment(network.plan)
     if values:
-        folder = os.path.join(tmp_dir, os.path.basename(os.path.dirname(net.SSH_CONNECT_PATH)))
-        os.mkdir(folder, 0o755)
-        path = os.path.join(folder, os.path.basename(net.SSH_CONNECT_PATH))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o755)
+        script = net.ssh_connect_script(network.plan.proxy_port).encode()
+        _write_beneath(tmp_dir, net.SSH_CONNECT_PATH.removeprefix(SANDBOX_TMP + "/"), script)
+    return values
+
+
+def _write_beneath(top: str, relative: str, data: bytes) -> None:
+    """Write a file under `top` without following any symlink: a shell session's /tmp
+    persists, and what earlier lines left there is the sandbox's to shape."""
+    folder_name, file_name = os.path.split(relative)
+    nofollow = os.O_NOFOLLOW | os.O_CLOEXEC
+    top_fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY | nofollow)
+    try:
         try:
-            os.write(fd, net.ssh_connect_script(network.plan.proxy_port).encode())
+            os.mkdir(folder_name, 0o755, dir_fd=top_fd)
+        except FileExistsError:
+            pass
+        folder_fd = os.open(folder_name, os.O_RDONLY | os.O_DIRECTORY | nofollow, dir_fd=top_fd)
+    finally:
+        os.close(top_fd)
+    try:
+        try:
+            os.unlink(file_name, dir_fd=folder_fd)
+        except FileNotFoundError:
+            pass
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow
+        fd = os.open(file_name, flags, 0o755, dir_fd=folder_fd)
+        try:
+            _write_all(fd, data)
         finally:
             os.close(fd)
-    return values
+    finally:
+        os.close(folder_fd)
 
 
 def _network_session(
@@ -876,9 +1052,17 @@ def _write_pinned(pinned: dict[str, bytes], folder: str) -> tuple[tuple[str, str
         copy = os.path.join(directory, str(index))
         with open(copy, "wb") as handle:
             handle.write(data)
-        os.chmod(copy, 0o444)
+        os.chmod(copy, 0o444 | _execute_bits(path))
         copies.append((path, copy))
     return tuple(copies)
+
+
+def _execute_bits(path: str) -> int:
+    """The original's execute bits, so that a pinned `./build.sh` still runs by path."""
+    try:
+        return os.stat(path).st_mode & 0o111
+    except OSError:
+        return 0
 
 
 def _stdin_from(script: bytes | None, folder: str) -> int | None:
@@ -887,9 +1071,7 @@ def _stdin_from(script: bytes | None, folder: str) -> int | None:
         return None
     path = os.path.join(folder, "stdin")
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    view = memoryview(script)
-    while view:
-        view = view[os.write(fd, view) :]
+    _write_all(fd, script)
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
 

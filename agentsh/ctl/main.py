@@ -7,6 +7,7 @@ import json
 import os
 import shlex
 import sys
+import time
 from typing import Any, NoReturn
 
 from agentsh import __version__, paths
@@ -204,6 +205,38 @@ def cmd_log(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_sessions(args: argparse.Namespace) -> int:
+    """List the sandboxes kept for background jobs (sandbox.background: keep), or stop them."""
+    from agentsh.sandbox import keeper
+
+    state = paths.dirs(os.environ).state
+    running = keeper.live_sessions(state)
+    if args.action == "list":
+        if args.json:
+            for record in running:
+                print(json.dumps(record))
+            return 0
+        if not running:
+            print("no background sessions")
+        for record in running:
+            started = record.get("started")
+            since = int(time.time() - started) if isinstance(started, float) else 0
+            print(
+                f"{record['pid']:>8}  {since:>6}s  {record.get('cwd')}  $ {record.get('command')}"
+            )
+            print(f"{'':>8}  log: {record.get('log')}")
+        return 0
+    known = {int(str(record["pid"])) for record in running}
+    wanted = known if args.all else {int(item) for item in args.ids if item.isdigit()}
+    unknown = sorted(wanted - known)
+    for pid in unknown:
+        print(f"agentshctl sessions: no background session {pid}", file=sys.stderr)
+    stopped = keeper.stop(sorted(wanted & known))
+    for pid in stopped:
+        print(f"stopped {pid}")
+    return 1 if unknown or not (args.all or args.ids) else 0
+
+
 def cmd_hook(args: argparse.Namespace) -> int:
     """An agent's pre-command hook: the payload on stdin, the answer in the agent's format."""
     from agentsh.ctl import hooks
@@ -301,6 +334,15 @@ def build_parser() -> argparse.ArgumentParser:
             "--dry-run", action="store_true", help="print what would change; change nothing"
         )
         install_verb.set_defaults(run=cmd_install)
+
+    sessions_verb = verbs.add_parser(
+        "sessions", help="list or stop the sandboxes kept for background jobs"
+    )
+    sessions_verb.add_argument("action", nargs="?", choices=("list", "stop"), default="list")
+    sessions_verb.add_argument("ids", nargs="*", help="the session numbers to stop")
+    sessions_verb.add_argument("--all", action="store_true", help="stop every session")
+    sessions_verb.add_argument("--json", action="store_true", help="one JSON object per line")
+    sessions_verb.set_defaults(run=cmd_sessions)
 
     doctor = verbs.add_parser("doctor", help="check that this machine can build the sandbox")
     doctor.add_argument("--profile", help="a built-in profile name or a profile file")

@@ -506,7 +506,7 @@ def _judge_write(write: Write, ctx: Context, remote: str | None) -> list[Finding
         return confirm(
             "engine.redirect-device", f"`{write.operator}` would write to the device {path}"
         )
-    if any(_within(path, tmp) for tmp in ctx.tmp_dirs):
+    if any(_within(path, root) for root in (*ctx.tmp_dirs, *ctx.writable)):
         return []
     if not _within(path, ctx.project_root):
         return confirm(

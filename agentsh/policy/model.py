@@ -101,6 +101,8 @@ class Context:
     home: str = "/root"
     tmp_dirs: tuple[str, ...] = ("/tmp",)
     """Directories private to one sandboxed invocation; deleting in them is harmless."""
+    writable: tuple[str, ...] = ()
+    """Directories outside the project the profile makes writable (sandbox.writable)."""
     files: Mapping[str, str] = field(default_factory=dict)
     """Absolute path -> text, for files a command reads (`psql -f x.sql`, `source env.sh`)."""
 

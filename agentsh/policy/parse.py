@@ -191,6 +191,19 @@ def syntax_tree(source: bytes) -> Node:
     return _parser().parse(source.translate(_ASCII_STANDIN)).root_node
 
 
+def starts_background_job(text: str) -> bool:
+    """Whether `text` puts anything in the background with `&` (not `&&`, `|&` or `>&`)."""
+    if "&" not in text:
+        return False
+    pending = [syntax_tree(text.encode("utf-8", "surrogateescape"))]
+    while pending:
+        node = pending.pop()
+        if node.type == "&":
+            return True
+        pending.extend(node.children)
+    return False
+
+
 def simple_commands(text: str, ctx: Context) -> list[SimpleCommand]:
     """The simple commands of `text`, as written (no wrapper unwrapping)."""
     return [parsed.cmd for parsed in parse(text, ctx).commands]

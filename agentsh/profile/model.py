@@ -21,6 +21,7 @@ class SandboxSettings:
     home: str
     home_visible: tuple[str, ...]
     hidden_sockets: tuple[str, ...]
+    background: str = "stop"
 
 
 @record
@@ -119,6 +120,7 @@ class Profile:
                 home=sandbox["home"],
                 home_visible=tuple(sandbox["home_visible"]),
                 hidden_sockets=tuple(sandbox["hidden_sockets"]),
+                background=sandbox["background"],
             ),
             secrets=SecretSettings(
                 hide=tuple(secrets["hide"]),

@@ -185,6 +185,7 @@ SCHEMA = Section(
                 "home": Scalar(str, "read-only", choices=("read-only", "hidden")),
                 "home_visible": ListOf(Scalar(str, check=_host_path)),
                 "hidden_sockets": ListOf(Scalar(str, check=_host_path)),
+                "background": Scalar(str, "stop", choices=("stop", "keep")),
             }
         ),
         "secrets": Section(

@@ -163,6 +163,8 @@ class Mounts:
     pinned: tuple[tuple[str, str], ...] = ()
     """(path, copy): files the policy judged (a script, an SQL file), replaced by the
     copies that were judged, so a change after the check does not run."""
+    results: tuple[str, ...] = ()
+    """Host temp files an agent reads after the command (its cwd file), bound writable."""
     hidden: tuple[Hidden, ...] = ()
     notice_file: str = ""
     empty_dir: str = ""
@@ -242,6 +244,8 @@ def bwrap_args(mounts: Mounts, status_fd: int) -> list[str]:
         args += ["--bind", path, path]
     for path in mounts.anchors:
         args += ["--bind", path, path]
+    for path in mounts.results:
+        args += ["--bind", path, path]
     for path in mounts.read_only:
         args += ["--ro-bind", path, path]
     for path, copy in mounts.pinned:
@@ -257,7 +261,9 @@ def bwrap_args(mounts: Mounts, status_fd: int) -> list[str]:
     return args
 
 
-def inner_command(bash_argv: Sequence[str], stderr_fd: int, ctty: str | None) -> list[str]:
+def inner_command(
+    bash_argv: Sequence[str], stderr_fd: int, ctty: str | None, keep_jobs: bool = False
+) -> list[str]:
     """What bwrap execs: a tiny sh that moves the real stderr back to fd 2, then bash.
 
     bwrap's own stderr is a pipe to agentsh, so when bwrap fails to build the
@@ -266,10 +272,15 @@ def inner_command(bash_argv: Sequence[str], stderr_fd: int, ctty: str | None) ->
     controlling terminal in a session of its own.
     """
     prefix = [ctty, "--ctty"] if ctty else []
+    script = f'exec 2>&{stderr_fd} {stderr_fd}>&-; exec "$@"'
+    if keep_jobs:
+        from agentsh.sandbox.keeper import wait_for_jobs_script
+
+        script = wait_for_jobs_script(stderr_fd)
     return [
         "/bin/sh",
         "-c",
-        f'exec 2>&{stderr_fd} {stderr_fd}>&-; exec "$@"',
+        script,
         "agentsh",
         *prefix,
         *bash_argv,

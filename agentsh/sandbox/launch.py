@@ -155,8 +155,18 @@ class Launch:
         network: Session | None = None,
         meanwhile: Callable[[], object] | None = None,
         seccomp_fd: int | None = None,
+        extra_fds: Sequence[int] = (),
+        output_fds: tuple[int, int] | None = None,
+        handed_over: Sequence[int] = (),
     ):
+        self.handed_over = tuple(handed_over)
+        """Descriptors only bwrap needs: closed here once it has them."""
+        self.output_fds = output_fds
+        """Where the command's stdout and stderr go instead of agentsh's (a keeper's pipes);
+        closed here once bwrap has them."""
         self.seccomp_fd = seccomp_fd
+        self.extra_fds = tuple(extra_fds)
+        """Given to bwrap right after the seccomp descriptor (a shell session's state)."""
         self.meanwhile = meanwhile
         """Work for the sampler thread while the command runs (warming what comes after)."""
         self.network = network
@@ -179,6 +189,8 @@ class Launch:
         os.set_blocking(error_read, False)
         self.status_read = status_read
         sources = [0 if self.stdin_fd is None else self.stdin_fd, 1, 2]
+        if self.output_fds is not None:
+            sources[1:] = self.output_fds
         slave = -1
         if self.pty:
             self.master, slave = os.openpty()
@@ -193,6 +205,7 @@ class Launch:
         ]
         if self.seccomp_fd is not None:
             child_fds.append(_high_dup(self.seccomp_fd))
+        child_fds += [_high_dup(fd) for fd in self.extra_fds]
         actions = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(child_fds)]
         previous = {sig: signal.signal(sig, self._forward) for sig in FORWARDED}
         saved_terminal = None
@@ -214,7 +227,13 @@ class Launch:
                 f"cannot start bwrap at {self.bwrap_path}: {exc.strerror}"
             ) from exc
         finally:
-            for fd in (*child_fds, status_write, error_write):
+            for fd in (
+                *child_fds,
+                status_write,
+                error_write,
+                *(self.output_fds or ()),
+                *self.handed_over,
+            ):
                 os.close(fd)
             if slave >= 0:
                 os.close(slave)

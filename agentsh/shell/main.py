@@ -13,6 +13,12 @@ from agentsh import __version__
 from agentsh.errors import AgentshError, ProfileError, SandboxUnavailable, UsageError
 from agentsh.shell.args import parse
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from agentsh.shell.session import ShellSession
+
 USAGE = """\
 Usage: agentsh [bash options] [-c COMMAND [NAME [ARGS...]] | SCRIPT [ARGS...]]
 
@@ -44,8 +50,28 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from agentsh import supervisor
 
+    if invocation.mode == "stdin":
+        from agentsh.shell import repl
+
+        return guarded(lambda: repl.start(invocation, os.environ, run_session_line))
+    return guarded(lambda: supervisor.run(invocation, os.environ))
+
+
+def run_session_line(session: ShellSession, line: str) -> int:
+    """One line of a session; a line that fails to start reports why, and the session goes on."""
+    from agentsh import supervisor
+    from agentsh.shell.args import Invocation
+
+    line_invocation = Invocation("command", short_options=("-c",), operands=(line,))
+    status = guarded(lambda: supervisor.run(line_invocation, os.environ, session))
+    session.status = status
+    return status
+
+
+def guarded(action: Callable[[], int]) -> int:
+    """Run `action`, turning every failure into one line and a status: never unsandboxed."""
     try:
-        return supervisor.run(invocation, os.environ)
+        return action()
     except ProfileError as exc:
         _say(f"{exc.message} — the command did not run; fix the file (agentshctl profile show)")
         return exc.exit_status

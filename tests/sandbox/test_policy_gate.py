@@ -59,10 +59,21 @@ def test_a_blocked_line_stops_the_whole_line(data: Workspace) -> None:
     assert not (data.project / "first.txt").exists()
 
 
-def test_scripts_and_stdin_are_judged_before_they_run(data: Workspace) -> None:
-    (data.project / "cleanup.sh").write_text("echo cleaning\nrm -rf data\n")
+def test_scripts_are_judged_whole_before_they_run(data: Workspace) -> None:
+    (data.project / "cleanup.sh").write_text("echo cleaning > cleaned.txt\nrm -rf data\n")
     _assert_blocked(data.run("cleanup.sh"), "fs.rm-recursive")
-    _assert_blocked(data.run(input="echo hi\nrm -rf data\n"), "fs.rm-recursive")
+    assert not (data.project / "cleaned.txt").exists()
+    assert (data.project / "data" / "rows.db").exists()
+
+
+def test_stdin_is_judged_command_by_command_like_a_terminal_session(data: Workspace) -> None:
+    """Commands on stdin arrive one at a time (an agent's persistent terminal), so each
+    is judged as it comes: the ones before run, the blocked one does not, and the
+    session goes on as bash does after a failed command."""
+    result = data.run(input="echo hi\nrm -rf data\necho after $?\n")
+    assert result.stdout == "hi\nafter 126\n"
+    assert "agentsh: blocked: " in result.stderr
+    assert "[rule fs.rm-recursive]" in result.stderr
     _assert_blocked(data.run("-s", input="rm -rf data\n"), "fs.rm-recursive")
     assert (data.project / "data" / "rows.db").exists()
 

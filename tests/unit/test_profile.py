@@ -52,7 +52,7 @@ def test_user_then_project_merge_lists_and_override_scalars(dirs: Dirs, tmp_path
     (project / "deep" / "er").mkdir(parents=True)
     _trust(dirs, project_file)
     profile = profiles.load(profiles.discover(str(project / "deep" / "er"), dirs), dirs)
-    assert profile.sandbox.writable == ("~/.cache/pip", "~/.npm")
+    assert profile.sandbox.writable == ("~/.claude/shell-snapshots", "~/.cache/pip", "~/.npm")
     assert profile.network.mode == "none"
     assert profile.env.set == (("CI", "1"),)
     assert profile.origins["network.mode"] == f"{project_file}:4"
