@@ -73,6 +73,13 @@ class Invocation:
     def interactive(self) -> bool:
         return "i" in self.letters
 
+    def named(self, name: str) -> Invocation:
+        """`bash -c CMD` sets $0 to its own argv[0]; the inner bash is /bin/bash, so the
+        name agentsh was started as is passed as -c's NAME operand instead."""
+        return Invocation(
+            self.mode, self.long_options, self.short_options, (*self.operands, name), self.letters
+        )
+
     def bash_argv(self, bash: str) -> list[str]:
         operands = list(self.operands)
         separator = ["--"] if operands and operands[0].startswith(("-", "+")) else []

@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         _say(exc.message)
         return exc.exit_status
+    if invocation.mode == "command" and len(invocation.operands) == 1 and argv is None:
+        invocation = invocation.named(sys.argv[0])
     if invocation.mode == "version":
         return _version()
     if invocation.mode == "help":
