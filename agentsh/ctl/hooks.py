@@ -6,7 +6,8 @@ hook's stdout and exit status. This module turns that JSON into a command line
 and a working directory, asks the same policy as `agentshctl check`, and
 answers in the agent's terms, so that agentsh's decision shows up in the
 agent's own UI. The hook only advises: it runs nothing and writes no audit
-entry (the audit log records what agentsh runs).
+entry (the audit log records what agentsh runs); for Codex the advice names the
+command to run instead, which hands the call to agentsh.
 
 The contracts, as each agent documents them:
 
@@ -26,13 +27,35 @@ cursor  https://cursor.com/docs/hooks (beforeShellExecution, preToolUse)
     allow and deny. Exit 2 also denies. A crash, a timeout or no output fails
     open unless the hook is configured with `failClosed`; invalid JSON is a deny.
 codex  https://developers.openai.com/codex/hooks (PreToolUse)
-    In: Claude Code's shape (`tool_name` "Bash", `tool_input.command`, `cwd`,
-    plus `turn_id`, `model`). Codex acts only on a deny: exit 2 with the reason
-    on stderr, or `permissionDecision` "deny" JSON. It reports `ask`, and an
-    `allow` without `updatedInput`, as unsupported hook output and runs the
-    command anyway (codex-rs/hooks/src/engine/output_parser.rs), as it does for
-    any JSON it cannot parse. So a confirm becomes a deny here, and a deny uses
-    exit 2 with stderr, the form with the fewest ways to be misread.
+    In: Claude Code's shape (`tool_name` "Bash" for every shell tool,
+    `tool_input.command`, `cwd`, plus `turn_id`, `model`, `tool_use_id`); `cwd`
+    is the turn's directory, not the call's `workdir`. Codex blocks on exit 2
+    with the reason on stderr, or `permissionDecision` "deny" JSON. It reports
+    `ask`, and an `allow` without `updatedInput`, as unsupported hook output
+    and runs the command anyway (codex-rs/hooks/src/engine/output_parser.rs),
+    as it does for any JSON it cannot parse. From Codex 0.131.0 on
+    (openai/codex#20527, merged 2026-05-12) `hookSpecificOutput` with
+    `permissionDecision` "allow" and `updatedInput` `{"command": "..."}`
+    replaces the command (output_parser.rs parse_pre_tool_use; hooks/src/
+    events/pre_tool_use.rs; core/src/tools/registry.rs dispatch applies it
+    with `with_updated_hook_input` before the handler runs), and the rewritten
+    command then goes through Codex's own approval policy and sandbox as any
+    other: this `allow` means "not blocked", it skips nothing. The shell tools
+    put the new text where the old was (`shell_command.command`,
+    `exec_command.cmd`, shlex-split into the legacy `shell` argv;
+    core/src/tools/handlers), so it runs in the call's own `workdir`. A call
+    Codex made as argv (`tool_input.kind` "argv", with `program` and `args`)
+    takes only an argv rewrite. Codex 0.124 to 0.130 report `updatedInput` as
+    unsupported and run the original command.
+    So a deny is exit 2 with stderr, the form with the fewest ways to be
+    misread; an allowed command becomes `<agentsh> -c '<command>'`, so that
+    agentsh judges it again where it really runs, sandboxes and audits it; a
+    confirm becomes that rewrite too when the Codex running the hook applies
+    rewrites (agentsh then asks a human, through `agentshctl approvals`, as
+    Codex gives commands no terminal a human answers in), and a deny on an
+    older or unidentified Codex. Which Codex runs the hook is read from the
+    nearest ancestor process whose executable is named `codex`, by running
+    it with `--version`.
 gemini  https://geminicli.com/docs/hooks/reference (BeforeTool)
     In: `hook_event_name` "BeforeTool", `tool_name` "run_shell_command",
     `tool_input.command` (and `dir_path`, relative to the project), `cwd`.
@@ -48,11 +71,13 @@ cline  https://docs.cline.bot/features/hooks/hook-reference (PreToolUse)
     confirm is a deny.
 
 "Allow" means letting the agent's normal flow run, never an explicit allow
-that would skip the agent's own permission prompt: Claude Code and Codex get
-no output, Gemini `{}`. Cursor has no "no opinion" answer (no output counts as
-a failed hook), so it gets `permission: allow`; Cline requires `cancel: false`,
-which bypasses nothing since Cline has already asked. Tool calls that are not
-shell commands get the same answer: agentsh judges shell commands only.
+that would skip the agent's own permission prompt: Claude Code gets no output,
+Gemini `{}`, Codex the rewrite (no output when it would not apply it). Cursor
+has no "no opinion" answer (no output counts as a failed hook), so it gets
+`permission: allow`; Cline requires `cancel: false`, which bypasses nothing
+since Cline has already asked. Tool calls that are not shell commands get the
+same answer (Codex: no output, nothing to rewrite): agentsh judges shell
+commands only.
 Input that does not match the agent's documented shape, and any failure while
 judging, is denied with a one-line message on stderr, never allowed.
 """
@@ -63,12 +88,13 @@ import enum
 import importlib
 import json
 import os
+import shlex
 import sys
 
 from agentsh import judge
 from agentsh.errors import AgentshError
 from agentsh.policy.model import Decision, Verdict
-from agentsh.records import record
+from agentsh.records import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -84,6 +110,9 @@ MAX_PAYLOAD_BYTES = 1 << 20
 MAX_DRAINED_BYTES = 64 << 20
 """Input past the limit is read and dropped up to here, so the agent's write does not fail."""
 MAX_LINE = 500
+PROC = "/proc"
+MAX_ANCESTORS_TO_CODEX = 4
+"""Codex runs a hook as `$SHELL -lc COMMAND`: Codex is the hook's parent or grandparent."""
 
 
 class MalformedPayload(Exception):
@@ -94,6 +123,17 @@ class Advice(enum.Enum):
     PROCEED = "proceed"
     ASK = "ask"
     DENY = "deny"
+    RUN_IN_AGENTSH = "run in agentsh"
+    """Let the call go ahead, rewritten so that agentsh runs it (Codex only)."""
+
+
+class CodexRewrites(enum.Enum):
+    """Whether the Codex that runs the hook acts on a rewritten command."""
+
+    APPLIED = "applied"
+    IGNORED = "ignored"
+    """An older Codex: it reports the rewrite as an error and runs the original command."""
+    UNKNOWN = "unknown"
 
 
 @record
@@ -106,12 +146,28 @@ class ShellCall:
     """A directory the agent names relative to `cwd` (Gemini's `dir_path`)."""
     can_ask: bool = True
     """Whether this agent event can hand the decision to the user."""
+    as_argv: bool = False
+    """The agent gave the command as a program and arguments (Codex's `kind: "argv"`), so a
+    rewrite must be one too; `command` is then their shell-quoted join."""
 
 
 @record
 class Ruling:
     advice: Advice
     reason: str = ""
+    agentsh_argv: tuple[str, ...] = ()
+    """For RUN_IN_AGENTSH: the agentsh command line that runs the call instead."""
+    as_argv: bool = False
+    """For RUN_IN_AGENTSH: answer with a program and arguments rather than a command line."""
+
+
+@record
+class Handoff:
+    """What handing a call to agentsh needs: agentsh's path, and whether the agent obeys."""
+
+    agentsh: str
+    codex_rewrites: Callable[[], CodexRewrites] = field(compare=False)
+    """Asked only about a call that is not denied (it may run `codex --version`)."""
 
 
 @record
@@ -127,6 +183,8 @@ class Adapter:
     shell_call: Callable[[Mapping[str, object]], ShellCall | None]
     """The shell command in a payload; None for other tools and events."""
     reply: Callable[[Ruling], HookReply]
+    hands_off_to_agentsh: bool = False
+    """The agent runs the command the hook rewrites, so allowed calls can run in agentsh."""
 
 
 def one_line(text: str) -> str:
@@ -186,7 +244,12 @@ def claude_code_shell_call(payload: Mapping[str, object]) -> ShellCall | None:
 
 def codex_shell_call(payload: Mapping[str, object]) -> ShellCall | None:
     call = claude_code_shell_call(payload)
-    return None if call is None else ShellCall(call.command, call.cwd, can_ask=False)
+    if call is None:
+        return None
+    kind = _text(_required_object(payload, "tool_input"), "kind", "tool_input.")
+    if kind not in (None, "script", "argv"):
+        raise MalformedPayload(f"tool_input.kind is {kind!r}, which agentsh cannot run")
+    return ShellCall(call.command, call.cwd, can_ask=False, as_argv=kind == "argv")
 
 
 def cursor_shell_call(payload: Mapping[str, object]) -> ShellCall | None:
@@ -251,7 +314,24 @@ def claude_code_reply(ruling: Ruling) -> HookReply:
 def codex_reply(ruling: Ruling) -> HookReply:
     if ruling.advice is Advice.PROCEED:
         return HookReply("")
-    return HookReply("", 2, ruling.reason + "\n")
+    if ruling.advice is not Advice.RUN_IN_AGENTSH:
+        return HookReply("", 2, ruling.reason + "\n")
+    program, *arguments = ruling.agentsh_argv
+    updated_input: dict[str, object] = (
+        {"kind": "argv", "program": program, "args": arguments}
+        if ruling.as_argv
+        else {"command": shlex.join(ruling.agentsh_argv)}
+    )
+    answer: dict[str, object] = {
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": "allow",
+            "updatedInput": updated_input,
+        }
+    }
+    if ruling.reason:
+        answer["systemMessage"] = ruling.reason
+    return _json_reply(answer)
 
 
 def cursor_reply(ruling: Ruling) -> HookReply:
@@ -285,7 +365,7 @@ ADAPTERS: dict[str, Adapter] = {
     for adapter in (
         Adapter("claude-code", claude_code_shell_call, claude_code_reply),
         Adapter("cursor", cursor_shell_call, cursor_reply),
-        Adapter("codex", codex_shell_call, codex_reply),
+        Adapter("codex", codex_shell_call, codex_reply, hands_off_to_agentsh=True),
         Adapter("gemini", gemini_shell_call, gemini_reply),
         Adapter("cline", cline_shell_call, cline_reply),
     )
@@ -333,6 +413,58 @@ def rule_on(verdict: Verdict, can_ask: bool) -> Ruling:
     return Ruling(Advice.DENY, one_line(f"agentsh: blocked: {message} [rule {rule}]"))
 
 
+def command_run_by(agentsh: str, command: str) -> str | None:
+    """COMMAND when `command` is exactly `<agentsh> -c COMMAND` as the rewrite writes it (so it
+    runs in agentsh already); None for anything else, however close."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if (
+        len(words) == 3
+        and words[1] == "-c"
+        and os.path.realpath(words[0]) == os.path.realpath(agentsh)
+        and shlex.join(words) == command
+    ):
+        return words[2]
+    return None
+
+
+def hand_off(
+    call: ShellCall, judge_call: Callable[[ShellCall], Verdict], locate: Callable[[], Handoff]
+) -> Ruling:
+    """The ruling for an agent that runs the command the hook rewrites: a deny stays a deny;
+    anything else runs in agentsh, which judges it again where it really runs, asks a human
+    when the policy says so, sandboxes and audits it."""
+    handoff = locate()
+    inner = command_run_by(handoff.agentsh, call.command)
+    if inner is not None:
+        verdict = judge_call(ShellCall(inner, call.cwd, call.subdir, can_ask=False))
+        if verdict.decision == Decision.DENY:
+            return rule_on(verdict, False)
+        return Ruling(Advice.PROCEED)
+    verdict = judge_call(call)
+    if verdict.decision == Decision.DENY:
+        return rule_on(verdict, False)
+    rewrites = handoff.codex_rewrites()
+    if verdict.decision == Decision.CONFIRM:
+        if rewrites is not CodexRewrites.APPLIED:
+            return rule_on(verdict, False)
+        message, rule, more = _first_reason(verdict)
+        extra = f" (and {more} more)" if more else ""
+        reason = one_line(
+            f"agentsh asks a human to approve: {message}{extra} [rule {rule}]; answer in "
+            "`agentshctl approvals`"
+        )
+    elif rewrites is CodexRewrites.IGNORED:
+        return Ruling(Advice.PROCEED)
+    else:
+        reason = ""
+    return Ruling(
+        Advice.RUN_IN_AGENTSH, reason, (handoff.agentsh, "-c", call.command), call.as_argv
+    )
+
+
 def refusal(adapter: Adapter, problem: str) -> HookReply:
     """A deny for input or a failure agentsh cannot judge, with the one-line error on stderr."""
     line = one_line(
@@ -342,8 +474,14 @@ def refusal(adapter: Adapter, problem: str) -> HookReply:
     return HookReply(reply.stdout, reply.exit_code, reply.stderr or line + "\n")
 
 
-def respond(agent: str, raw: bytes, judge_call: Callable[[ShellCall], Verdict]) -> HookReply:
-    """The whole answer to one hook invocation; `judge_call` is the only I/O."""
+def respond(
+    agent: str,
+    raw: bytes,
+    judge_call: Callable[[ShellCall], Verdict],
+    locate: Callable[[], Handoff] | None = None,
+) -> HookReply:
+    """The whole answer to one hook invocation; `judge_call` and, for an agent that runs a
+    rewritten command, `locate` (default: `locate_handoff`) are the only I/O."""
     adapter = ADAPTERS[agent]
     try:
         call = adapter.shell_call(decode_payload(raw))
@@ -354,6 +492,8 @@ def respond(agent: str, raw: bytes, judge_call: Callable[[ShellCall], Verdict]) 
     if call is None:
         return adapter.reply(Ruling(Advice.PROCEED))
     try:
+        if adapter.hands_off_to_agentsh:
+            return adapter.reply(hand_off(call, judge_call, locate or locate_handoff))
         verdict = judge_call(call)
         return adapter.reply(rule_on(verdict, call.can_ask))
     except AgentshError as exc:
@@ -398,6 +538,58 @@ def judge_shell_call(call: ShellCall) -> Verdict:
     space = supervisor.Workspace(cwd, root, True, dirs)
     hidden = _hidden_paths(space, profile, os.environ)
     return judge.judge(call.command, cwd, root, dirs.home, profile, hidden)
+
+
+def _parent_pid(pid: int, proc: str) -> int | None:
+    try:
+        with open(os.path.join(proc, str(pid), "stat"), encoding="utf-8", errors="replace") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()  # after "pid (comm)": state, ppid, ...
+    try:
+        return int(fields[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def running_codex(start_pid: int, proc: str = PROC) -> str | None:
+    """The executable of the nearest process from `start_pid` up whose executable is named
+    `codex` (the Rust binary, also under npm's node wrapper), or None."""
+    pid: int | None = start_pid
+    for _ in range(MAX_ANCESTORS_TO_CODEX):
+        if pid is None or pid <= 1:
+            return None
+        try:
+            executable = os.readlink(os.path.join(proc, str(pid), "exe"))
+        except OSError:
+            executable = ""
+        if os.path.basename(executable) == "codex":
+            return executable
+        pid = _parent_pid(pid, proc)
+    return None
+
+
+def codex_rewrites(start_pid: int, proc: str = PROC) -> CodexRewrites:
+    """Whether the Codex running this hook (found from `start_pid` up) applies rewrites."""
+    from agentsh.ctl.install import codex_applies_hook_rewrites, codex_version_output
+
+    executable = running_codex(start_pid, proc)
+    if executable is None:
+        return CodexRewrites.UNKNOWN
+    applies = codex_applies_hook_rewrites(codex_version_output(executable, timeout=5))
+    if applies is None:
+        return CodexRewrites.UNKNOWN
+    return CodexRewrites.APPLIED if applies else CodexRewrites.IGNORED
+
+
+def locate_handoff() -> Handoff:
+    """The agentsh installed beside this agentshctl, and what the Codex running us does."""
+    from agentsh.ctl.install import find_executables
+
+    agentsh, _ = find_executables(sys.argv[0], os.environ)
+    parent = os.getppid()
+    return Handoff(agentsh, lambda: codex_rewrites(parent))
 
 
 def read_payload(stream: BinaryIO) -> bytes:

@@ -14,11 +14,15 @@ cursor  ~/.cursor/hooks.json: beforeShellExecution runs `agentshctl hook cursor`
     (`failClosed`), and Cursor's user settings.json gets an "agentsh" terminal
     profile, made the default, for the terminals it opens.
     https://cursor.com/docs/agent/hooks
-codex  ~/.codex/hooks.json (or $CODEX_HOME): a PreToolUse hook for "Bash"; in
-    config.toml, `[features] hooks = true` and its older name `codex_hooks =
-    true` (hooks were off by default before Codex 0.124); and
-    ~/.local/bin/agentsh-codex, a launcher that puts the `bash` shim first on
-    PATH. https://developers.openai.com/codex/hooks, .../codex/config-basic
+codex  ~/.codex/hooks.json (or $CODEX_HOME): a PreToolUse hook for "Bash", which
+    from Codex 0.131.0 on rewrites each shell command to run through agentsh
+    (see agentsh/ctl/hooks.py); in config.toml, `[features] hooks = true` and
+    its older name `codex_hooks = true` (hooks were off by default before Codex
+    0.124); and ~/.local/bin/agentsh-codex, a launcher that puts the `bash`
+    shim first on PATH, for the `bash -lc` argv of Codex's legacy `shell` tool
+    on a Codex too old to apply the rewrite. The install reads `codex
+    --version` to warn when that is the case.
+    https://developers.openai.com/codex/hooks, .../codex/config-basic
 gemini  ~/.gemini/settings.json: a BeforeTool hook for "run_shell_command", and
     ~/.local/bin/agentsh-gemini, a launcher with the `bash` shim first on PATH.
     https://geminicli.com/docs/hooks/reference
@@ -190,6 +194,43 @@ class Context:
 
     def hook_command(self, agent: str) -> str:
         return f"{shlex.quote(self.agentshctl)} hook {agent}"
+
+
+CODEX_APPLIES_HOOK_REWRITES = (0, 131, 0)
+"""The first Codex release that runs the command a PreToolUse hook rewrites (`updatedInput`,
+openai/codex#20527, merged 2026-05-12); 0.130.0 still reports it as unsupported output."""
+CODEX_VERSION_LINE = re.compile(r"codex-cli (\d+)\.(\d+)\.(\d+)(\S*)")
+
+
+def codex_applies_hook_rewrites(version_output: str) -> bool | None:
+    """Whether `codex --version` printed a Codex that applies PreToolUse rewrites; None when
+    the output names no Codex version. A pre-release of 0.131.0 itself counts as too old."""
+    found = CODEX_VERSION_LINE.search(version_output)
+    if found is None:
+        return None
+    release = (int(found[1]), int(found[2]), int(found[3]))
+    if release == CODEX_APPLIES_HOOK_REWRITES:
+        return not found[4]
+    return release > CODEX_APPLIES_HOOK_REWRITES
+
+
+def codex_version_output(executable: str, timeout: float = 10) -> str:
+    """What `EXECUTABLE --version` prints, or "" when it cannot be run."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            [executable, "--version"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout
 
 
 def find_executables(argv0: str, environ: Mapping[str, str]) -> tuple[str, str]:
@@ -366,6 +407,30 @@ def _plan_cursor(context: Context) -> Plan:
     )
 
 
+def _codex_version_warnings(context: Context) -> tuple[str, ...]:
+    """A warning unless the `codex` on PATH applies the hook's rewrite (Codex 0.131.0+)."""
+    import shutil
+
+    needed = ".".join(map(str, CODEX_APPLIES_HOOK_REWRITES))
+    executable = shutil.which("codex", path=context.environ.get("PATH"))
+    output = codex_version_output(executable) if executable else ""
+    applies = codex_applies_hook_rewrites(output)
+    if applies:
+        return ()
+    if applies is None:
+        found = "its `--version` names none" if executable else "no `codex` on PATH"
+        return (
+            f"cannot tell which Codex is installed ({found}): the hook runs commands through "
+            f"agentsh only on Codex {needed} or later",
+        )
+    return (
+        f"{output.strip()} runs the original command when a hook rewrites it: until you "
+        f"upgrade to Codex {needed} or later, its shell_command and exec_command tools run "
+        "allowed commands outside the sandbox, and the hook denies what agentsh would stop "
+        "or ask about",
+    )
+
+
 def _plan_codex(context: Context) -> Plan:
     codex_home = context.agent_dir("CODEX_HOME", ".codex")
     hook = {
@@ -388,13 +453,17 @@ def _plan_codex(context: Context) -> Plan:
         ),
         artifacts=(Link(context.shim, context.agentsh), _shim_launcher(context, "codex", "codex")),
         warnings=(
-            "Codex runs its shell_command tool with your login shell from /etc/passwd, by its "
-            "absolute path when that is bash: no PATH shim reaches it, so there the hook is "
-            "what stops commands (it can only deny) and allowed commands run outside the sandbox",
+            *_codex_version_warnings(context),
+            "Codex applies its own sandbox and approval policy to the rewritten `agentsh -c` "
+            "command too (the hook's `allow` skips neither); if its sandbox keeps agentsh from "
+            "starting bwrap or writing its audit log, run Codex with `--sandbox "
+            "danger-full-access` so that agentsh is the sandbox",
         ),
         next_steps=(
             "Start Codex as `agentsh-codex` (same arguments as `codex`). Its PreToolUse hook "
-            "denies what agentsh would stop or ask about (Codex hooks cannot ask)."
+            "denies what agentsh stops and hands every other shell command to agentsh, which "
+            "asks about risky ones in `agentshctl approvals` (keep it open: Codex gives "
+            "commands no terminal you could answer in, so without it they are denied)."
         ),
     )
 

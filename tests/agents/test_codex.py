@@ -17,13 +17,20 @@ Sources (https://github.com/openai/codex, codex-rs):
 - core/src/tools/runtimes/mod.rs `maybe_wrap_shell_lc_with_snapshot`: a `[shell, "-lc",
   script]` command in the snapshot's cwd becomes `[user_shell, "-c", "if . '<snapshot>'
   >/dev/null 2>&1; then :; fi\n\nexec '<shell>' -c '<script>'"]`, where user_shell is the
-  passwd login shell (`getpwuid`), i.e. /bin/bash, and `<shell>` is the argv[0] the model
-  wrote ("bash", resolved on PATH to the shim).
+  passwd login shell (`getpwuid`), i.e. /bin/bash, and `<shell>` is the argv[0] of the
+  command: the one the model wrote for the legacy `shell` tool ("bash", resolved on PATH to
+  the shim), the passwd shell by absolute path for `shell_command` (no shim reaches it).
+- Codex 0.131.0+ (openai/codex#20527) runs the command a PreToolUse hook returns in
+  `updatedInput`: `agentshctl hook codex` answers `<agentsh> -c '<command>'`, which
+  `shell_command` runs in place of the model's text, and which the legacy `shell` tool
+  shlex-splits into its argv (core/src/tools/handlers, `apply_updated_input`).
 """
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -31,7 +38,7 @@ from pathlib import Path
 import pytest
 
 from tests.agents.helpers import agent_env, bash_path_shim
-from tests.conftest import AGENTSH, Workspace
+from tests.conftest import AGENTSH, AGENTSHCTL, Workspace
 
 BASHRC = 'export FROM_BASHRC=bashrc-value\ngreet() { echo "hello $1"; }\n'
 DEFAULT_EXCLUDES = re.compile(r"KEY|SECRET|TOKEN", re.IGNORECASE)
@@ -151,9 +158,10 @@ def test_network_disabled_marker_reaches_the_command(ws: Workspace) -> None:
     assert result.stdout == "1\n"
 
 
-def make_codex_snapshot(ws: Workspace, env: dict[str, str]) -> Path:
-    """shell_snapshot.rs try_new: capture on stdout, write on the host, validate, rename."""
-    captured = codex_exec(["bash", "-lc", BASH_SNAPSHOT_SCRIPT], ws.project, env)
+def make_codex_snapshot(ws: Workspace, env: dict[str, str], shell: str = "bash") -> Path:
+    """shell_snapshot.rs try_new: capture on stdout, write on the host, validate, rename.
+    `shell` "bash" finds the shim (so the capture runs in agentsh); "/bin/bash" does not."""
+    captured = codex_exec([shell, "-lc", BASH_SNAPSHOT_SCRIPT], ws.project, env)
     assert captured.returncode == 0, captured.stderr
     marker = captured.stdout.find("# Snapshot file")
     assert marker >= 0, captured.stdout
@@ -184,12 +192,12 @@ SANDBOXED_PROBE = "head -c 17 .env; echo; echo $AGENTSH; exit 5"
 """Inside agentsh `.env` reads as its notice; the real bash would print the secret."""
 
 
-def wrapped(snapshot: Path, script: str, overrides: dict[str, str]) -> str:
-    """maybe_wrap_shell_lc_with_snapshot's script for `["bash", "-lc", script]` (with
+def wrapped(snapshot: Path, script: str, overrides: dict[str, str], shell: str = "bash") -> str:
+    """maybe_wrap_shell_lc_with_snapshot's script for `[shell, "-lc", script]` (with
     build_override_exports when the shell environment policy sets variables)."""
     quoted = script.replace("'", "'\"'\"'")
     source = f"if . '{snapshot}' >/dev/null 2>&1; then :; fi"
-    run = f"exec 'bash' -c '{quoted}'"
+    run = f"exec '{shell}' -c '{quoted}'"
     if not overrides:
         return f"{source}\n\n{run}"
     keys = sorted(overrides)
@@ -213,6 +221,14 @@ def test_snapshot_without_a_bashrc(ws: Workspace) -> None:
     assert snapshot.read_text().startswith("# Snapshot file\n")
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the PATH shim alone cannot catch it: the snapshot restores the PATH the sandboxed "
+    "login shell ended with, without the shim, so `exec 'bash'` is the real bash and reads "
+    ".env; Codex 0.131.0+ runs such commands in agentsh through the PreToolUse hook's "
+    "rewrite instead (test_hook_rewritten_legacy_shell_argv_runs_in_agentsh), older Codex "
+    "does not",
+)
 def test_snapshot_wrapped_command_runs_in_agentsh(ws: Workspace) -> None:
     """maybe_wrap_shell_lc_with_snapshot (default configuration): the passwd shell
     (/bin/bash, outside agentsh) sources the snapshot, then `exec 'bash' -c '<script>'`.
@@ -238,5 +254,84 @@ def test_snapshot_wrapped_command_with_path_set_by_policy(ws: Workspace) -> None
     snapshot = make_codex_snapshot(ws, env)
     script = wrapped(snapshot, SANDBOXED_PROBE, {"PATH": env["PATH"]})
     result = codex_exec(["/bin/bash", "-c", script], ws.project, env)
+    assert result.returncode == 5, result.stderr
+    assert result.stdout == "hidden by agentsh\n1\n"
+
+
+def codex_hook_rewrite(ws: Workspace, command: str, cwd: Path) -> str:
+    """What the real `agentshctl hook codex` makes of a Bash call: the `updatedInput` command
+    (codex-rs hook_runtime.rs runs hooks with Codex's environment, in the turn's cwd)."""
+    payload = {
+        "session_id": "019a2f3c-7c1e-7d30-9a52-5d1b2c3e4f60",
+        "turn_id": "1",
+        "transcript_path": None,
+        "cwd": str(cwd),
+        "hook_event_name": "PreToolUse",
+        "model": "gpt-5-codex",
+        "permission_mode": "default",
+        "tool_name": "Bash",
+        "tool_input": {"command": command},
+        "tool_use_id": "call_1",
+    }
+    done = subprocess.run(
+        [AGENTSHCTL, "hook", "codex"],
+        input=json.dumps(payload),
+        cwd=cwd,
+        env=agent_env(ws),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    output = json.loads(done.stdout)["hookSpecificOutput"]
+    assert output["permissionDecision"] == "allow"
+    rewritten: str = output["updatedInput"]["command"]
+    assert rewritten == f"{AGENTSH} -c {shlex.quote(command)}"
+    return rewritten
+
+
+@pytest.mark.parametrize("captured_by", ["bash", "/bin/bash"])
+def test_hook_rewritten_command_runs_in_agentsh(ws: Workspace, captured_by: str) -> None:
+    """shell_command on Codex 0.131.0+: the hook's rewrite replaces the command, which Codex
+    wraps with the snapshot and runs with the passwd shell: `/bin/bash -c "if . snapshot;
+    then :; fi; exec '/bin/bash' -c '<agentsh> -c ...'"`. The command runs in agentsh
+    whether the snapshot was captured in agentsh (through the shim, with AGENTSH=1 and the
+    sandbox's PATH in it) or outside it."""
+    (ws.home / ".bashrc").write_text(BASHRC)
+    env = codex_env(ws)
+    snapshot = make_codex_snapshot(ws, env, captured_by)
+    rewritten = codex_hook_rewrite(ws, SANDBOXED_PROBE, ws.project)
+    script = wrapped(snapshot, rewritten, {}, "/bin/bash")
+    result = codex_exec(["/bin/bash", "-c", script], ws.project, env)
+    assert result.returncode == 5, result.stderr
+    assert result.stdout == "hidden by agentsh\n1\n"
+    assert "sk_live" not in result.stdout + result.stderr
+
+
+def test_hook_rewritten_command_runs_in_the_calls_own_directory(ws: Workspace) -> None:
+    """The hook sees the turn's cwd, but Codex runs the call in its `workdir`; the rewrite
+    adds no `cd`, so agentsh runs (and judges) the command where Codex runs it."""
+    sub = ws.project / "pkg" / "src"
+    sub.mkdir(parents=True)
+    env = codex_env(ws)
+    snapshot = make_codex_snapshot(ws, env, "/bin/bash")
+    rewritten = codex_hook_rewrite(ws, "pwd; head -c 17 ../../.env; echo", ws.project)
+    result = codex_exec(
+        ["/bin/bash", "-c", wrapped(snapshot, rewritten, {}, "/bin/bash")], sub, env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{sub}\nhidden by agentsh\n"
+
+
+def test_hook_rewritten_legacy_shell_argv_runs_in_agentsh(ws: Workspace) -> None:
+    """The legacy `shell` tool: the hook sees shlex_join(argv) (`bash -lc '<script>'`), and
+    Codex shlex-splits the rewrite back into argv, `[<agentsh>, "-c", "bash -lc ..."]`.
+    The snapshot wrapper is for `[shell, "-lc", script]`, so Codex execs this directly; and
+    were it wrapped, its `exec` would name agentsh by absolute path all the same."""
+    command = shlex.join(["bash", "-lc", SANDBOXED_PROBE])
+    argv = shlex.split(codex_hook_rewrite(ws, command, ws.project))
+    assert argv == [AGENTSH, "-c", command]
+    result = codex_exec(argv, ws.project, codex_env(ws))
     assert result.returncode == 5, result.stderr
     assert result.stdout == "hidden by agentsh\n1\n"

@@ -401,6 +401,41 @@ def test_settings_dirs_follow_the_agents_environment_variables(home: Path, tmp_p
     assert not (home / ".claude").exists() and not (home / ".codex").exists()
 
 
+@pytest.mark.parametrize(
+    ("version_output", "warning"),
+    [
+        ("codex-cli 0.131.0", None),
+        ("codex-cli 0.150.1", None),
+        ("codex-cli 0.130.0", "codex-cli 0.130.0 runs the original command when a hook rewrites"),
+        ("something else", "cannot tell which Codex is installed (its `--version` names none)"),
+        (None, "cannot tell which Codex is installed (no `codex` on PATH)"),
+    ],
+)
+def test_install_codex_warns_unless_codex_runs_the_hooks_rewrite(
+    home: Path, tmp_path: Path, version_output: str | None, warning: str | None
+) -> None:
+    """The hook hands commands to agentsh through `updatedInput`, which Codex applies from
+    0.131.0 on; the install reads `codex --version` and says so for anything else."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    if version_output is not None:
+        codex = folder / "codex"
+        codex.write_text(f'#!/bin/sh\n[ "$1" = --version ] && echo "{version_output}"\n')
+        codex.chmod(0o755)
+    result = ctl(home, "install", "codex", "--dry-run", env={"PATH": f"{folder}:/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    about_the_version = [
+        line
+        for line in result.stdout.splitlines()
+        if line.startswith("warning:") and "0.131.0" in line
+    ]
+    if warning is None:
+        assert about_the_version == []
+    else:
+        (line,) = about_the_version
+        assert line.startswith(f"warning: {warning}")
+
+
 # The links agentsh is started through --------------------------------------------------------
 
 
