@@ -28,6 +28,7 @@ from agentsh.sandbox.launch import (
     close_inherited_fds,
     setsid_binary,
     terminal_mode,
+    write_all,
 )
 
 TYPE_CHECKING = False
@@ -741,7 +742,7 @@ def _session_state(session: ShellSession, fixed: dict[str, str]) -> int:
 
     session.fixed_names = fixed_variable_names(fixed)
     fd = os.memfd_create("agentsh-session-state", os.MFD_CLOEXEC)
-    _write_all(fd, session.state_bytes())
+    write_all(fd, session.state_bytes())
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
 
@@ -761,12 +762,6 @@ def _read_state(fd: int) -> bytes:
         chunks.append(chunk)
         offset += len(chunk)
     return b"".join(chunks)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def _seccomp_program(space: Workspace) -> int:
@@ -819,7 +814,7 @@ def _write_beneath(top: str, relative: str, data: bytes) -> None:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow
         fd = os.open(file_name, flags, 0o755, dir_fd=folder_fd)
         try:
-            _write_all(fd, data)
+            write_all(fd, data)
         finally:
             os.close(fd)
     finally:
@@ -1071,7 +1066,7 @@ def _stdin_from(script: bytes | None, folder: str) -> int | None:
         return None
     path = os.path.join(folder, "stdin")
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    _write_all(fd, script)
+    write_all(fd, script)
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
 

@@ -355,11 +355,11 @@ class Launch:
                     data = b""
                 if not data:
                     return _wait(self.pid)
-                _write_all(1, data)
+                write_all(1, data)
             if stdin_open and 0 in ready:
                 data = os.read(0, 65536)
                 if data:
-                    _write_all(master, data)
+                    write_all(master, data)
                 else:
                     stdin_open = False
             if not ready:
@@ -379,7 +379,7 @@ class Launch:
                 return
             if not data:
                 return
-            _write_all(1, data)
+            write_all(1, data)
 
 
 def _wait(pid: int) -> tuple[int, Any]:
@@ -394,7 +394,7 @@ def _wait(pid: int) -> tuple[int, Any]:
             continue
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         try:
