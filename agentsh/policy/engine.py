@@ -27,6 +27,7 @@ from types import MappingProxyType, ModuleType
 
 from agentsh.policy.model import Context, Decision, Finding, SimpleCommand, Stdin, Verdict
 from agentsh.policy.parse import Write, parse
+from agentsh.policy.static_values import DECODERS
 from agentsh.policy.unwrap import SHELLS, display, is_interpreter, unwrap
 from agentsh.records import record, replace
 
@@ -230,7 +231,26 @@ def wanted_files(line: str, ctx: Context, *, registry: Registry | None = None) -
 def analyse(
     line: str, ctx: Context, rules: Sequence[ProfileRule] = (), *, registry: Registry | None = None
 ) -> Analysis:
+    """`eval "$(echo 'BASE64' | base64 -d)"` is judged on the decoded text, unless the
+    line defines an `echo`, `printf` or `base64` of its own anywhere (in any code it
+    runs): then the output is not certain, and the line is analysed again without
+    decoding, as code agentsh cannot see."""
+    analysis = _analyse(line, ctx, rules, registry, decode=True)
+    if analysis.decoded and analysis.decoders_shadowed:
+        analysis = _analyse(line, ctx, rules, registry, decode=False)
+    return analysis.result
+
+
+def _analyse(
+    line: str,
+    ctx: Context,
+    rules: Sequence[ProfileRule],
+    registry: Registry | None,
+    *,
+    decode: bool,
+) -> _Analyser:
     analyser = _Analyser(registry or default_registry(), rules, ctx)
+    analyser.decode = decode
     for problem in analyser.registry.broken:
         analyser.add(
             Finding(
@@ -241,7 +261,7 @@ def analyse(
             )
         )
     analyser.text(line, ctx, 0)
-    return analyser.result
+    return analyser
 
 
 def _describe(error: BaseException) -> str:
@@ -259,6 +279,11 @@ class _Analyser:
         self._wanted: set[str] = set()
         self._variables: set[tuple[str, str]] = set()
         self.aliases: dict[str, str] = {}
+        self.decode = True
+        """Whether `$(echo 'BASE64' | base64 -d)` in eval/source/shell arguments is decoded."""
+        self.decoded = False
+        self.decoders_shadowed = False
+        """Whether the code defines a function, alias or builtin named like a decoder."""
 
     def add(self, *findings: Finding) -> None:
         for found in findings:
@@ -286,7 +311,10 @@ class _Analyser:
         if depth > MAX_DEPTH:
             self.add(_too_deep(text))
             return
-        parsed = parse(text, ctx, stdin, stdin_files)
+        parsed = parse(text, ctx, stdin, stdin_files, decode_substitutions=self.decode)
+        self.decoded = self.decoded or parsed.decoded
+        if DECODERS.intersection(parsed.functions):
+            self.decoders_shadowed = True
         self.add(*parsed.findings)
         self.variables(parsed.assignments, ctx, depth, via, remote)
         for write in parsed.writes:
@@ -307,6 +335,8 @@ class _Analyser:
         if not cmd.argv:
             return
         self.variables(cmd.env, ctx, depth, cmd.via, cmd.remote)
+        if cmd.program in _DECODER_SHADOWING and _shadows_decoders(cmd):
+            self.decoders_shadowed = True
         unknown = _unknown_program(cmd)
         if unknown is not None:
             self.add(unknown)
@@ -422,6 +452,24 @@ class _Analyser:
             return
         for line in lines:
             self.text(line, ctx, depth + 1, via=(*cmd.via, cmd.argv), remote=cmd.remote)
+
+
+_DECODER_SHADOWING = frozenset({"alias", "hash", "enable"})
+
+
+def _shadows_decoders(cmd: SimpleCommand) -> bool:
+    """`alias echo=…`, `hash -p x base64`, `enable -f lib.so printf`, or any of those
+    with a word known only at run time."""
+    program = cmd.program
+    if len(cmd.argv) < 2:
+        return False
+    if cmd.dynamic - {0}:
+        return True
+    if program == "enable":
+        return True
+    if program == "hash":
+        return "-p" in cmd.args
+    return any(word.partition("=")[0] in DECODERS for word in cmd.args if "=" in word)
 
 
 def _shifted(cmd: SimpleCommand) -> frozenset[int]:

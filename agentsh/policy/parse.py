@@ -19,6 +19,13 @@ import posixpath
 import re
 
 from agentsh.policy.model import Context, Decision, Finding, SimpleCommand, Stdin
+from agentsh.policy.static_values import (
+    DECODING_PROGRAMS,
+    NO_KNOWN_VARIABLES,
+    KnownVariables,
+    decoded_substitution,
+    known_variables,
+)
 from agentsh.policy.words import (
     SUBSTITUTIONS,
     Word,
@@ -104,6 +111,10 @@ class ParseResult:
     assignments: tuple[tuple[str, str], ...] = ()
     """`NAME=value` outside simple commands (`X=1`, `export X=1`), for variables whose
     value is code (`PROMPT_COMMAND`, `GIT_SSH_COMMAND` …)."""
+    functions: tuple[str, ...] = ()
+    """Names of the functions the text defines."""
+    decoded: bool = False
+    """Whether a `$(echo 'BASE64' | base64 -d)` was decoded (`static_values`)."""
 
 
 @record
@@ -168,13 +179,20 @@ def _compiled_module(package: str, fallback: str) -> Any:
 
 
 def parse(
-    text: str, ctx: Context, stdin: Stdin = _INHERIT, stdin_files: tuple[str, ...] = ()
+    text: str,
+    ctx: Context,
+    stdin: Stdin = _INHERIT,
+    stdin_files: tuple[str, ...] = (),
+    *,
+    decode_substitutions: bool = True,
 ) -> ParseResult:
     """Split `text` into simple commands; `stdin` is what the whole text reads
-    (and `stdin_files` the files whose text would tell)."""
+    (and `stdin_files` the files whose text would tell). With `decode_substitutions`,
+    `eval "$(echo 'BASE64' | base64 -d)"` evaluates the decoded text."""
     source = text.encode("utf-8", "surrogatepass")
     root = _parser().parse(source.translate(_ASCII_STANDIN)).root_node
-    walker = _Walker(source, ctx)
+    walker = _Walker(source, ctx, known_variables(root, source, ctx, syntax_tree))
+    walker.decode_substitutions = decode_substitutions and b"base64" in source
     if root.has_error:
         walker.report_parse_error(root)
     walker.sequence(root, _Dirs(ctx), _Input(stdin, stdin_files))
@@ -183,6 +201,8 @@ def parse(
         tuple(walker.writes),
         tuple(walker.findings),
         tuple(walker.assignments),
+        tuple(walker.functions),
+        walker.reader.decoded,
     )
 
 
@@ -277,13 +297,17 @@ class _Dirs:
 
 
 class _Walker:
-    def __init__(self, source: bytes, ctx: Context) -> None:
+    def __init__(
+        self, source: bytes, ctx: Context, known: KnownVariables = NO_KNOWN_VARIABLES
+    ) -> None:
         self.source = source
-        self.reader = WordReader(source, ctx.home)
+        self.reader = WordReader(source, ctx.home, known.quoted, known.unquoted)
         self.commands: list[ParsedCommand] = []
         self.writes: list[Write] = []
         self.findings: list[Finding] = []
         self.assignments: list[tuple[str, str]] = []
+        self.functions: list[str] = []
+        self.decode_substitutions = False
 
     def text(self, node: Node) -> str:
         return decode(self.source[node.start_byte : node.end_byte])
@@ -456,6 +480,7 @@ class _Walker:
         if body is None:
             return
         name = self.text(name_node) if name_node is not None else ""
+        self.functions.append(unescape_unquoted(name))
         if name and self.starts_copies_of_itself(body, name):
             self.findings.append(
                 Finding(
@@ -515,7 +540,13 @@ class _Walker:
             word_nodes.sort(key=lambda word: word.start_byte)
             end = max(node.end_byte, word_nodes[-1].end_byte)
             display = decode(self.source[node.start_byte : end])
-        words = self.join_continued_lines(word_nodes, [self.reader.read(w) for w in word_nodes])
+        if self.decode_substitutions and word_nodes and self.takes_code(word_nodes[0]):
+            self.reader.decoder = self.decoded_substitution
+        try:
+            read = [self.reader.read(word) for word in word_nodes]
+        finally:
+            self.reader.decoder = None
+        words = self.join_continued_lines(word_nodes, read)
         self.run_substitutions(dirs)
         if not words:
             return None
@@ -530,6 +561,16 @@ class _Walker:
         if cmd.argv[0] in ("cd", "pushd", "popd") and cmd.is_static(0):
             dirs.follow(cmd)
         return _stdout_of(cmd, dirs.ctx, given.files)
+
+    def takes_code(self, name: Node) -> bool:
+        """`eval`, `source`, `bash` …: their arguments are code, or name a file of code."""
+        if name.type != "word":
+            return False
+        program = unescape_unquoted(self.text(name)).rsplit("/", 1)[-1]
+        return program in DECODING_PROGRAMS
+
+    def decoded_substitution(self, node: Node) -> str | None:
+        return decoded_substitution(node, self.source)
 
     def join_continued_lines(self, nodes: list[Node], words: list[Word]) -> list[Word]:
         """`r\\<newline>m` is one word to bash; tree-sitter sees two."""

@@ -19,10 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 from agentsh.policy.model import Context, Finding, SimpleCommand, Stdin, finding
 from agentsh.policy.parse import UNKNOWN_CWD, resolve
+from agentsh.policy.static_values import SHELLS as SHELLS
 from agentsh.records import record, replace
 
-SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash",
-                    "fish", "oksh", "loksh", "pdksh", "csh", "tcsh"})  # fmt: skip
 _INHERIT = Stdin("inherit")
 _ASSIGNMENT = r"[A-Za-z_][A-Za-z0-9_]*="
 _SAFE_WORD = r"[\w@%+=:,./-]+"

@@ -10,12 +10,18 @@ rules see the pattern as written.
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from agentsh.records import record
 
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from tree_sitter import Node
+
+_NOTHING_KNOWN: Mapping[int, str] = MappingProxyType({})
 
 SUBSTITUTIONS = frozenset({"command_substitution", "process_substitution"})
 RUNNABLE = SUBSTITUTIONS | frozenset(
@@ -123,12 +129,27 @@ class WordReader:
 
     The walker runs every `$(…)`, backtick and `<(…)` it is handed back through
     `take_substitutions()` as commands of their own.
+
+    `known` and `known_unquoted` give the value of `$NAME` reads that are certain
+    (by the read's start byte, see `static_values.known_variables`); while
+    `decoder` is set, a `$(…)` inside double quotes it can decode is static.
     """
 
-    def __init__(self, source: bytes, home: str) -> None:
+    def __init__(
+        self,
+        source: bytes,
+        home: str,
+        known: Mapping[int, str] = _NOTHING_KNOWN,
+        known_unquoted: Mapping[int, str] = _NOTHING_KNOWN,
+    ) -> None:
         self.source = source
         self.home = home
         self.substitutions: list[Node] = []
+        self.known = known
+        self.known_unquoted = known_unquoted
+        self.decoder: Callable[[Node], str | None] | None = None
+        self.decoded = False
+        """Whether any substitution was decoded."""
 
     def text(self, node: Node) -> str:
         return decode(self.source[node.start_byte : node.end_byte])
@@ -185,6 +206,9 @@ class WordReader:
         if kind in ("simple_expansion", "expansion"):
             if self._is_home(node):
                 return Word(self.home, False)
+            known = self.known_unquoted.get(node.start_byte)
+            if known is not None:
+                return Word(known, False)
             self.collect(node)
             return Word(self.text(node), True)
         self.collect(node)
@@ -212,7 +236,7 @@ class WordReader:
             if child.type == "string_content":
                 out.append(unescape_in(self.text(child), _DOUBLE_QUOTE_ESCAPABLE))
             elif child.type in _EXPANSIONS:
-                value = self.part(child)
+                value = self._quoted_part(child)
                 out.append(value.text)
                 dynamic = dynamic or value.dynamic
             else:
@@ -221,6 +245,19 @@ class WordReader:
         if position < end:
             out.append(decode(self.source[position:end]))
         return Word("".join(out), dynamic)
+
+    def _quoted_part(self, node: Node) -> Word:
+        """An expansion inside double quotes: no word splitting, no globbing."""
+        known = self.known.get(node.start_byte)
+        if known is not None:
+            return Word(known, False)
+        if self.decoder is not None and node.type == "command_substitution":
+            decoded = self.decoder(node)
+            if decoded is not None:
+                self.collect(node)  # what it runs is still judged
+                self.decoded = True
+                return Word(decoded, False)
+        return self.part(node)
 
     def collect(self, node: Node) -> None:
         """Remember every substitution (or stray statement) inside `node`, outermost only."""
