@@ -38,6 +38,7 @@ def start(invocation: Invocation, environ: Mapping[str, str], run_line: RunLine)
     from agentsh import supervisor
 
     space = supervisor.workspace(environ)
+    _end_on_hangup()
     tmp_dir = supervisor.private_tmp(environ)
     arguments = invocation.operands if invocation.mode == "stdin" else ()
     session = ShellSession(space.cwd, space.project_root, tmp_dir, tuple(arguments))
@@ -55,6 +56,18 @@ def start(invocation: Invocation, environ: Mapping[str, str], run_line: RunLine)
         return from_stdin(session, run_line)
     finally:
         supervisor.remove_tree(tmp_dir)
+
+
+def _end_on_hangup() -> None:
+    """A closed terminal or a SIGTERM between commands ends the session through its
+    cleanup (the session's /tmp is removed), not by dying where it stands."""
+    import signal
+
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, leave)
 
 
 def initial_options(invocation: Invocation) -> str:

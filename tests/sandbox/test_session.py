@@ -202,3 +202,25 @@ def test_a_long_session_keeps_its_memory_flat(ws: Workspace) -> None:
             agent.kill()
     growth = samples[1] - samples[0]
     assert growth < 4 << 20, f"the session grew by {growth / 2**20:.1f} MiB over 250 commands"
+
+
+def test_a_session_ended_by_a_signal_removes_its_tmp(ws: Workspace) -> None:
+    scratch = ws.root / "scratch"
+    scratch.mkdir()
+    agent = subprocess.Popen(
+        [AGENTSH],
+        cwd=ws.project,
+        env={**ws.env, "TMPDIR": str(scratch)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    assert agent.stdin is not None and agent.stdout is not None
+    agent.stdin.write(b"echo kept > /tmp/note; echo ready\n")
+    agent.stdin.flush()
+    assert agent.stdout.readline() == b"ready\n"
+    assert any(scratch.iterdir())
+    agent.terminate()
+    assert agent.wait(timeout=30) == 128 + 15
+    assert list(scratch.iterdir()) == []
