@@ -225,8 +225,11 @@ class Terminal:
         return text
 
     def _mark(self, body: str | None) -> None:
+        """One OSC 633 mark; control characters (a directory name could hold ESC or
+        BEL) are written as \\xNN, so nothing from the sandbox ends the sequence."""
         if self.integration and body is not None:
-            sys.stdout.write(f"{OSC}{body}{BEL}")
+            safe = "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 or c == "\x7f" else c for c in body)
+            sys.stdout.write(f"{OSC}{safe}{BEL}")
             sys.stdout.flush()
 
 
