@@ -21,7 +21,6 @@ architecture, so a command pays for an open(2), not for libseccomp.
 from __future__ import annotations
 
 import os
-import platform
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -76,7 +75,7 @@ def build() -> bytes:
 
 def program_path(cache_dir: str) -> str:
     """The compiled filter's file in the cache, built on first use."""
-    name = f"seccomp-{RULES_VERSION}-{platform.machine()}.bpf"
+    name = f"seccomp-{RULES_VERSION}-{os.uname().machine}.bpf"
     path = os.path.join(cache_dir, name)
     if os.path.isfile(path) and os.path.getsize(path) > 0:
         return path
