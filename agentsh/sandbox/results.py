@@ -13,17 +13,20 @@ file, nothing else of the host's /tmp.
 from __future__ import annotations
 
 import os
-import re
 import stat
+
+from agentsh.policy import lazyre
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-PROCESS_LIST_NAME = re.compile(r"shell_pgrep_[0-9a-f]{4,64}\.tmp\Z")
+PROCESS_LIST_NAME = lazyre.compile(r"shell_pgrep_[0-9a-f]{4,64}\.tmp\Z")
 """Gemini CLI's list of the command's background pids (`pgrep -g 0`)."""
-RESULT_FILE_NAME = re.compile(r"(?:claude-[0-9a-f]{4,64}-cwd|shell_pgrep_[0-9a-f]{4,64}\.tmp)\Z")
-_CANDIDATE = re.compile(r"/[^\s'\"`;|&<>()$]*")
+RESULT_FILE_NAME = lazyre.compile(
+    r"(?:claude-[0-9a-f]{4,64}-cwd|shell_pgrep_[0-9a-f]{4,64}\.tmp)\Z"
+)
+_CANDIDATE = lazyre.compile(r"/[^\s'\"`;|&<>()$]*")
 
 
 def host_temp_dirs(environ: Mapping[str, str]) -> tuple[str, ...]:
@@ -36,6 +39,8 @@ def host_temp_dirs(environ: Mapping[str, str]) -> tuple[str, ...]:
 
 def result_files(command: str, environ: Mapping[str, str]) -> tuple[str, ...]:
     """The result files `command` names in a host temporary directory, made ready to bind."""
+    if "claude-" not in command and "shell_pgrep_" not in command:
+        return ()
     folders = host_temp_dirs(environ)
     found: list[str] = []
     for match in _CANDIDATE.finditer(command):
