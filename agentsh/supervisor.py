@@ -678,6 +678,7 @@ def _launch(
         after_run(results)
         if session is not None:
             session.absorb(_read_state(state_fd))
+            session.signalled = launch.forwarded
         return outcome
     finally:
         if state_fd >= 0:

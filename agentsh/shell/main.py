@@ -65,9 +65,20 @@ def run_session_line(session: ShellSession, line: str) -> int:
     from agentsh.shell.args import Invocation
 
     line_invocation = Invocation("command", short_options=("-c",), operands=(line,))
+    session.signalled = None
     status = guarded(lambda: supervisor.run(line_invocation, os.environ, session))
     session.status = status
+    _end_if_told_to(session)
     return status
+
+
+def _end_if_told_to(session: ShellSession) -> None:
+    """SIGTERM or SIGHUP while a command ran went to the command; the session then ends
+    too, as a shell does (through its cleanup)."""
+    import signal
+
+    if session.signalled in (signal.SIGTERM, signal.SIGHUP):
+        raise SystemExit(128 + session.signalled)
 
 
 def guarded(action: Callable[[], int]) -> int:

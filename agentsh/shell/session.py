@@ -94,6 +94,8 @@ class ShellSession:
         self.prompt: str | None = None
         """PS1 as the last line's bash expanded it, when PS1 is set."""
         self.continuation: str | None = None
+        self.signalled: int | None = None
+        """A signal agentsh passed on to the last command (SIGTERM, SIGHUP end the session)."""
         self.fixed_names: tuple[str, ...] = ()
         """Variables the sandbox sets for every line (TMPDIR, proxies): never carried."""
 

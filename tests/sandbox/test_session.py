@@ -205,6 +205,8 @@ def test_a_long_session_keeps_its_memory_flat(ws: Workspace) -> None:
 
 
 def test_a_session_ended_by_a_signal_removes_its_tmp(ws: Workspace) -> None:
+    """SIGTERM while a command runs goes to the command, then ends the session through its
+    cleanup, as it would end a shell."""
     scratch = ws.root / "scratch"
     scratch.mkdir()
     agent = subprocess.Popen(
@@ -217,7 +219,7 @@ def test_a_session_ended_by_a_signal_removes_its_tmp(ws: Workspace) -> None:
         start_new_session=True,
     )
     assert agent.stdin is not None and agent.stdout is not None
-    agent.stdin.write(b"echo kept > /tmp/note; echo ready\n")
+    agent.stdin.write(b"echo kept > /tmp/note; echo ready; sleep 60\n")
     agent.stdin.flush()
     assert agent.stdout.readline() == b"ready\n"
     assert any(scratch.iterdir())
