@@ -550,8 +550,9 @@ def _judge_and_run(
         sys.stderr.flush()
         entry.data["outcome"] = "approved"
     approved = verdict.decision == Decision.CONFIRM
+    keep = _keeps_jobs(invocation, profile, pty, session)
     network = _network_session(
-        verdict, approved, text or "", space, profile, pty, environ, entry, early
+        verdict, approved, text or "", space, profile, pty, environ, entry, early, keep
     )
     entry.marker = _mark_running(entry, log)
     absent = _absent_protected(space, profile)
@@ -568,6 +569,7 @@ def _judge_and_run(
             pty,
             network,
             session,
+            keep,
         )
     finally:
         if network is not None:
@@ -621,6 +623,7 @@ def _launch(
     pty: bool,
     network: Session | None = None,
     session: ShellSession | None = None,
+    keep: bool = False,
 ) -> Outcome:
     bash = bash_binary()
     scaffold = ensure_scaffold(space.dirs)
@@ -663,7 +666,6 @@ def _launch(
             state_fd = _session_state(session, fixed)
             bash_argv = [bash, "-c", session.script(invocation.command or ""), "bash"]
             extra_fds = (state_fd,)
-        keep = _keeps_jobs(invocation, profile, pty, session)
         argv = [
             *bwraps.bwrap_args(mounts, STATUS_FD),
             "--",
@@ -713,6 +715,7 @@ def _run_keeping_jobs(
         {"command": invocation.command, "cwd": space.cwd, "project": space.project_root},
     )
     keeper.command_ended = command_ended
+    keeper.sandbox_pid = lambda: launch.pid
     stdout_read, stdout_write = os.pipe()
     stderr_read, stderr_write = os.pipe()
     status_read, status_write = os.pipe()
@@ -832,10 +835,14 @@ def _network_session(
     environ: Mapping[str, str],
     entry: Entry,
     early: Child | None,
+    keep: bool = False,
 ) -> Session | None:
     """The proxy and forwards this invocation needs, with any hosts its approval granted.
 
     The namespace started early is used when it listens where this plan needs.
+    Under `network.mode: none` with `sandbox.background: keep`, a command that keeps
+    jobs gets a namespace of agentsh's, and the project's later commands join the
+    one a kept job holds, so they reach the ports it listens on (a dev server).
     """
     from agentsh import net
 
@@ -844,9 +851,12 @@ def _network_session(
         grants = tuple(sorted({host for f in verdict.findings for host in f.grants}))
         if grants:
             entry.data["granted"] = list(grants)
-    plan = net.plan(profile.network, grants)
+    joining = _kept_network(space, profile)
+    plan = net.plan(profile.network, grants, own_namespace=keep or joining is not None)
     if plan is None:
         return None
+    if plan.listen_addresses():
+        joining = None
     ask = _host_asker(text, space, profile, pty, environ, entry) if plan.proxy else None
 
     def say(line: str) -> None:
@@ -856,9 +866,21 @@ def _network_session(
             pass
 
     session = net.Session(plan, ask, say)
-    if early is not None and early.addresses == tuple(plan.listen_addresses()):
+    if joining is not None:
+        session.joining = joining
+        entry.data["joined_network_of"] = joining
+    elif early is not None and early.addresses == tuple(plan.listen_addresses()):
         session.child = early
     return session
+
+
+def _kept_network(space: Workspace, profile: Profile) -> int | None:
+    """A process holding the network namespace of this project's kept jobs, if any."""
+    if profile.sandbox.background != "keep" or profile.network.mode != "none":
+        return None
+    from agentsh.sandbox.keeper import network_holder
+
+    return network_holder(space.dirs.state, space.project_root)
 
 
 def _host_asker(

@@ -93,12 +93,18 @@ def check_forward(value: object) -> str | None:
     return None
 
 
-def plan(settings: NetworkSettings, grants: tuple[str, ...] = ()) -> Plan | None:
-    """What the invocation needs, or None for bwrap's own (`none`) or no namespace (`open`)."""
+def plan(
+    settings: NetworkSettings, grants: tuple[str, ...] = (), own_namespace: bool = False
+) -> Plan | None:
+    """What the invocation needs, or None for bwrap's own (`none`) or no namespace (`open`).
+
+    `own_namespace` asks for a namespace of agentsh's even under `none`, with nothing
+    served in it: one that a kept background job holds and later commands can join.
+    """
     if settings.mode == "open":
         return None
     forwards = tuple(parse_forward(text) for text in settings.forward)
-    if settings.mode == "none" and not grants and not forwards:
+    if settings.mode == "none" and not grants and not forwards and not own_namespace:
         return None
     proxy = settings.mode == "allowlist" or bool(grants)
     allow = settings.allow if settings.mode == "allowlist" else ()
@@ -150,6 +156,8 @@ class Session:
         self.ask = ask
         self.say = say
         self.child: Child | None = None
+        self.joining: int | None = None
+        """A process whose network namespace to join instead of making one (see namespace.join)."""
         self.proxy: Proxy | None = None
         self._fds: list[int] = []
         self._wake = (-1, -1)
@@ -165,7 +173,7 @@ class Session:
         if self.child is None:
             from agentsh.net.namespace import Child
 
-            self.child = Child(self.plan.listen_addresses())
+            self.child = Child(self.plan.listen_addresses(), self.joining)
         child = self.child
         try:
             pid = child.exec(path, argv, env, fds)

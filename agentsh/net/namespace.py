@@ -37,6 +37,40 @@ class NamespaceError(OSError):
     pass
 
 
+def _setns_function() -> Callable[[int, int], None]:
+    """`os.setns` where Python has it (3.12+), else libc's (joining is rare: ctypes is fine)."""
+    native = getattr(os, "setns", None)
+    if native is not None:
+        return native  # type: ignore[no-any-return]
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def setns(fd: int, nstype: int) -> None:
+        if libc.setns(fd, nstype) != 0:
+            number = ctypes.get_errno()
+            raise NamespaceError(number, f"setns: {os.strerror(number)}")
+
+    return setns
+
+
+def join(holder: int) -> None:
+    """Move this (single-threaded) process into the user and network namespace that
+    process `holder` is in: the namespace a kept background job's sandbox made, so
+    that the project's later commands reach the ports it listens on. Our own uid
+    owns that user namespace, which is what lets an unprivileged process join it."""
+    setns = _setns_function()
+    fds = [
+        os.open(f"/proc/{holder}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC) for name in ("user", "net")
+    ]
+    try:
+        setns(fds[0], CLONE_NEWUSER)
+        setns(fds[1], CLONE_NEWNET)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
 def _unshare_function() -> Callable[[int], None]:
     """`os.unshare` where Python has it (3.12+), else libc's through ctypes' C core.
 
@@ -142,13 +176,13 @@ class Child:
     Closing the channel instead (`abandon`) makes the child exit.
     """
 
-    def __init__(self, addresses: Sequence[tuple[str, int]]):
+    def __init__(self, addresses: Sequence[tuple[str, int]], joining: int | None = None):
         uid, gid = os.getuid(), os.getgid()
         parent_end, child_end = channel()
         self.pid = os.fork()
         if self.pid == 0:  # pragma: no cover - the child execs or exits
             parent_end.close()
-            _become_bwrap(child_end, uid, gid, addresses)
+            _become_bwrap(child_end, uid, gid, addresses, joining)
         child_end.close()
         self.channel = parent_end
         self.addresses = tuple(addresses)
@@ -185,13 +219,20 @@ class Child:
 
 
 def _become_bwrap(
-    channel: socket.socket, uid: int, gid: int, addresses: Sequence[tuple[str, int]]
+    channel: socket.socket,
+    uid: int,
+    gid: int,
+    addresses: Sequence[tuple[str, int]],
+    joining: int | None = None,
 ) -> None:  # pragma: no cover - runs in the forked child
     import marshal
     import signal
 
     try:
-        enter(uid, gid)
+        if joining is None:
+            enter(uid, gid)
+        else:
+            join(joining)
         listeners = listen(addresses)
         send_fds(channel, listeners)
         for listener in listeners:

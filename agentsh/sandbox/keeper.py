@@ -43,9 +43,8 @@ WAIT_FOR_JOBS = (
 
 def wait_for_jobs_script(stderr_fd: int) -> str:
     """The inner sh: run the command, report its status, then wait for the jobs it left."""
-    return (
-        f'exec 2>&{stderr_fd} {stderr_fd}>&-; "$@"; status=$?; '
-        + WAIT_FOR_JOBS.format(fd=COMMAND_STATUS_FD)
+    return f'exec 2>&{stderr_fd} {stderr_fd}>&-; "$@"; status=$?; ' + WAIT_FOR_JOBS.format(
+        fd=COMMAND_STATUS_FD
     )
 
 
@@ -66,6 +65,8 @@ class Keeper:
         self.command_ended: Callable[[], None] | None = None
         """Called once the command has ended, before the agent hears its status."""
         self.command_status: int | None = None
+        self.sandbox_pid: Callable[[], int] | None = None
+        """bwrap's pid, registered as the holder of the sandbox's network namespace."""
         """The command's own exit status (the sandbox ends later, with the jobs)."""
 
     def relay(self, stdout_read: int, stderr_read: int, command_status: int) -> None:
@@ -116,6 +117,8 @@ class Keeper:
 
         paths.ensure_private_dir(self.folder)
         record = {**self.record, "pid": os.getpid(), "log": self.log_path}
+        if self.sandbox_pid is not None:
+            record["sandbox_pid"] = self.sandbox_pid()
         temporary = f"{self.registration}.tmp"
         with open(temporary, "w", encoding="utf-8") as handle:
             json.dump(record, handle)
@@ -227,6 +230,26 @@ def live_sessions(state_dir: str) -> list[dict[str, object]]:
             except OSError:
                 pass
     return found
+
+
+def network_holder(state_dir: str, project_root: str) -> int | None:
+    """bwrap of the newest kept sandbox of this project that still runs: its network
+    namespace is the one the project's later commands join."""
+    for record in reversed(live_sessions(state_dir)):
+        holder = record.get("sandbox_pid")
+        if record.get("project") != project_root or not isinstance(holder, int):
+            continue
+        try:
+            if os.stat(f"/proc/{holder}/ns/net").st_uid == os.getuid():
+                with open(f"/proc/{holder}/status", encoding="ascii", errors="replace") as handle:
+                    parent = next(
+                        (line.split()[1] for line in handle if line.startswith("PPid:")), ""
+                    )
+                if parent == str(record["pid"]):
+                    return holder
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def _is_keeper(pid: int) -> bool:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 
 from tests.conftest import AGENTSH, Workspace
+from tests.sandbox.servers import start_web_server
 from tests.sandbox.terminals import wait_for
 
 JOB = "(sleep 1; echo late-output; touch late) & echo started; exit 3"
@@ -72,3 +74,55 @@ def test_stopping_an_unknown_session_says_so(ws: Workspace) -> None:
     result = ws.ctl("sessions", "stop", "999999")
     assert result.returncode == 1
     assert "no background session 999999" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_projects_later_commands_reach_a_kept_server_and_nothing_else(
+    ws: Workspace,
+) -> None:
+    """network.mode none: the kept job's namespace is joined by the project's later
+    commands (a dev server started with & answers them), which still reach nothing on
+    the host, and another project's commands do not join it."""
+    ws.user_profile("sandbox:\n  background: keep\n")
+    port = _free_port()
+    (ws.project / "index.html").write_text("served from the kept sandbox\n")
+    host = start_web_server(ws.root)
+    try:
+        started = _agent_runs(
+            ws, f"python3 -m http.server {port} --bind 127.0.0.1 >server.log 2>&1 & echo up"
+        )
+        assert (started.returncode, started.stdout) == (0, "up\n")
+        fetch = f"python3 -c \"import urllib.request as u; print(u.urlopen('http://127.0.0.1:{port}/index.html', timeout=5).read().decode().strip())\""
+        wait_for(
+            lambda: _agent_runs(ws, fetch).stdout == "served from the kept sandbox\n",
+            "the kept server to answer a later command",
+        )
+        from_session = ws.run(input=fetch + "\n")
+        assert from_session.stdout == "served from the kept sandbox\n"
+        host_probe = _agent_runs(
+            ws,
+            f"python3 -c \"import socket; socket.create_connection(('127.0.0.1', {host.port}), 2)\" "
+            "2>/dev/null && echo reached-the-host || echo host-unreachable",
+        )
+        assert host_probe.stdout == "host-unreachable\n"
+        elsewhere = subprocess.run(
+            [AGENTSH, "-c", fetch + " 2>/dev/null || echo not-joined"],
+            cwd=ws.sibling,
+            env=ws.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            start_new_session=True,
+        )
+        assert elsewhere.stdout == "not-joined\n"
+    finally:
+        ws.ctl("sessions", "stop", "--all")
+        host.stop()
+    after = _agent_runs(ws, fetch + " 2>/dev/null || echo gone")
+    assert after.stdout == "gone\n"
