@@ -140,11 +140,10 @@ class Keeper:
 
     def finish(self, status: int) -> None:
         self.report(status)
-        for path in (self.registration,):
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                pass
+        try:
+            os.unlink(self.registration)
+        except FileNotFoundError:
+            pass
 
 
 def split(folder: str, record: dict[str, object]) -> Keeper:

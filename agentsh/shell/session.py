@@ -14,7 +14,6 @@ later `ls` run unjudged.
 
 from __future__ import annotations
 
-import os
 import re
 
 STATE_FD = 6
@@ -220,7 +219,3 @@ def _restore_script(
 
 def fixed_variable_names(environment: dict[str, str]) -> tuple[str, ...]:
     return tuple(sorted(name for name in environment if _NAME.match(name)))
-
-
-def exists_on_host(session: ShellSession) -> bool:
-    return os.path.isdir(session.host_cwd())
