@@ -92,7 +92,10 @@ class Keeper:
         if status is not None:
             self.command_status = status
             self.report(status)
-            self._register()
+            try:
+                self._register()
+            except OSError:
+                self._end_unlisted()
         self._log(open_fds)
 
     def report(self, status: int) -> None:
@@ -123,6 +126,13 @@ class Keeper:
         with open(temporary, "w", encoding="utf-8") as handle:
             json.dump(record, handle)
         os.replace(temporary, self.registration)
+
+    def _end_unlisted(self) -> None:
+        """A kept sandbox nobody could list or stop must not run on: end it (the SIGTERM
+        goes to the jobs through the launcher's handler, as `sessions stop` does)."""
+        import signal
+
+        os.kill(os.getpid(), signal.SIGTERM)
 
     def _log(self, fds: list[int]) -> None:
         written = 0
