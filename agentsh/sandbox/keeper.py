@@ -249,7 +249,7 @@ def network_holder(state_dir: str, project_root: str) -> int | None:
         if record.get("project") != project_root or not isinstance(holder, int):
             continue
         try:
-            if os.stat(f"/proc/{holder}/ns/net").st_uid == os.getuid():
+            if os.stat(f"/proc/{holder}").st_uid == os.getuid():
                 with open(f"/proc/{holder}/status", encoding="ascii", errors="replace") as handle:
                     parent = next(
                         (line.split()[1] for line in handle if line.startswith("PPid:")), ""
