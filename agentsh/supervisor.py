@@ -674,6 +674,7 @@ def _launch(
         launch = Launch(
             binary.path, argv, env, pty, stdin_fd, network, _warm_audit, seccomp_fd, extra_fds
         )
+        launch.scope_abstract_sockets = _scopes_abstract_sockets(profile)
         if keep:
             return _run_keeping_jobs(launch, invocation, space, lambda: after_run(results))
         outcome = launch.run()
@@ -689,6 +690,17 @@ def _launch(
         if stdin_fd is not None:
             os.close(stdin_fd)
         remove_tree(invocation_dir)
+
+
+def _scopes_abstract_sockets(profile: Profile) -> bool:
+    """Under `network.mode: open` the host's abstract Unix sockets would be reachable;
+    Landlock scopes them away where the kernel can (Linux 6.12+, `agentshctl doctor`
+    says when it cannot)."""
+    if profile.network.mode != "open":
+        return False
+    from agentsh.sandbox import landlock
+
+    return landlock.abi_version() >= landlock.SCOPING_ABI
 
 
 def _keeps_jobs(

@@ -190,6 +190,25 @@ def check_seccomp() -> Check:
     return Check(OK, "seccomp", f"filter built with libseccomp ({size} bytes of BPF)")
 
 
+def check_landlock(network_mode: str) -> Check:
+    """Under network.mode open, Landlock (ABI 6) is what keeps host abstract sockets away."""
+    from agentsh.sandbox import landlock
+
+    version = landlock.abi_version()
+    if version >= landlock.SCOPING_ABI:
+        return Check(OK, "landlock", f"ABI {version}: abstract sockets are scoped under open")
+    detail = f"ABI {version or 'absent'}: cannot scope abstract Unix sockets"
+    if network_mode != "open":
+        return Check(OK, "landlock", f"{detail} (only needed with network.mode: open)")
+    return Check(
+        WARN,
+        "landlock",
+        f"{detail}, so with network.mode: open commands can reach the host's abstract "
+        "sockets (D-Bus, X11)",
+        "use Linux 6.12 or later, or network.mode: allowlist",
+    )
+
+
 def check_network_namespace(needed: bool) -> Check:
     """Can agentsh make the namespace that allowlists, forwards and grants need?"""
     from agentsh.net import namespace
@@ -242,6 +261,7 @@ def run_checks(
         checks.append(check_sandbox(found))
     checks.append(check_seccomp())
     checks.append(check_network_namespace(network_mode == "allowlist"))
+    checks.append(check_landlock(network_mode))
     checks.append(check_state(dirs))
     checks.append(check_audit(dirs))
     checks.append(check_approvals(dirs, channels))

@@ -158,7 +158,11 @@ class Launch:
         extra_fds: Sequence[int] = (),
         output_fds: tuple[int, int] | None = None,
         handed_over: Sequence[int] = (),
+        scope_abstract_sockets: bool = False,
     ):
+        self.scope_abstract_sockets = scope_abstract_sockets
+        """Start bwrap in a Landlock domain that cannot reach the host's abstract
+        sockets (sandbox.landlock; for commands sharing the host's network)."""
         self.handed_over = tuple(handed_over)
         """Descriptors only bwrap needs: closed here once it has them."""
         self.output_fds = output_fds
@@ -210,7 +214,11 @@ class Launch:
         previous = {sig: signal.signal(sig, self._forward) for sig in FORWARDED}
         saved_terminal = None
         try:
-            if self.network is None:
+            if self.network is None and self.scope_abstract_sockets:
+                self.pid = _fork_scoped(
+                    self.bwrap_path, [self.bwrap_path, *self.argv], self.env, child_fds
+                )
+            elif self.network is None:
                 self.pid = os.posix_spawn(
                     self.bwrap_path,
                     [self.bwrap_path, *self.argv],
@@ -380,6 +388,32 @@ class Launch:
             if not data:
                 return
             write_all(1, data)
+
+
+def _fork_scoped(path: str, argv: list[str], env: dict[str, str], fds: list[int]) -> int:
+    """posix_spawn's work done by hand, plus the Landlock scoping, which has no spawn
+    attribute. A failure is written where bwrap's own errors go (the third fd), so
+    the supervisor reports it and the command does not run."""
+    from agentsh.sandbox import landlock
+
+    pid = os.fork()
+    if pid:
+        return pid
+    try:  # pragma: no cover - the child execs or exits
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        os.setpgid(0, 0)
+        for sig in (signal.SIGPIPE, signal.SIGXFSZ, *FORWARDED):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, ())
+        landlock.scope_abstract_sockets()
+        os.execve(path, argv, env)
+    except BaseException as exc:
+        try:
+            os.write(2, f"cannot enter the Landlock domain: {exc}".encode())
+        except OSError:
+            pass
+    os._exit(127)
 
 
 def _wait(pid: int) -> tuple[int, Any]:
