@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+from pathlib import Path
 
 from tests.conftest import AGENTSH, Workspace
 from tests.sandbox.servers import start_web_server
@@ -13,11 +14,13 @@ from tests.sandbox.terminals import wait_for
 JOB = "(sleep 1; echo late-output; touch late) & echo started; exit 3"
 
 
-def _agent_runs(ws: Workspace, command: str) -> subprocess.CompletedProcess[str]:
+def _agent_runs(
+    ws: Workspace, command: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """The way an agent runs a command: pipes it reads to the end, and the exit status."""
     return subprocess.run(
         [AGENTSH, "-c", command],
-        cwd=ws.project,
+        cwd=cwd or ws.project,
         env=ws.env,
         capture_output=True,
         text=True,
@@ -110,16 +113,7 @@ def test_the_projects_later_commands_reach_a_kept_server_and_nothing_else(
             "2>/dev/null && echo reached-the-host || echo host-unreachable",
         )
         assert host_probe.stdout == "host-unreachable\n"
-        elsewhere = subprocess.run(
-            [AGENTSH, "-c", fetch + " 2>/dev/null || echo not-joined"],
-            cwd=ws.sibling,
-            env=ws.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            start_new_session=True,
-        )
+        elsewhere = _agent_runs(ws, fetch + " 2>/dev/null || echo not-joined", cwd=ws.sibling)
         assert elsewhere.stdout == "not-joined\n"
     finally:
         ws.ctl("sessions", "stop", "--all")
