@@ -83,6 +83,22 @@ def cache_name(prefix: str, key: str) -> str:
     return f"{prefix}-{zlib.crc32(key.encode()):08x}-{len(key)}.marshal"
 
 
+def save_cache(path: str, data: bytes) -> None:
+    """Replace the cache file `path` with `data` atomically, in a private directory.
+
+    Best effort: a cache that cannot be written is recomputed next time, so a
+    failure here never stops a command.
+    """
+    try:
+        ensure_private_dir(os.path.dirname(path))
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
 def ensure_private_dir(path: str) -> str:
     """Create `path` (and parents) owned by us with mode 0700; refuse one we do not own."""
     os.makedirs(path, mode=0o700, exist_ok=True)

@@ -13,7 +13,7 @@ import os
 import sys
 
 from agentsh.errors import SandboxUnavailable
-from agentsh.paths import ensure_private_dir
+from agentsh.paths import save_cache
 from agentsh.records import record
 
 TYPE_CHECKING = False
@@ -84,14 +84,7 @@ def version_of(path: str, cache_dir: str | None = None) -> tuple[int, ...] | Non
     version = parse_version(output)
     if version is not None and cache_file:
         known[identity] = version
-        try:
-            ensure_private_dir(os.path.dirname(cache_file))
-            temporary = f"{cache_file}.{os.getpid()}.tmp"
-            with open(temporary, "wb") as handle:
-                handle.write(marshal.dumps(known))
-            os.replace(temporary, cache_file)
-        except OSError:
-            pass
+        save_cache(cache_file, marshal.dumps(known))
     return version
 
 

@@ -161,14 +161,7 @@ def _warn_cut_short(tops: list[str], cache_dir: str) -> None:
         "(said once, until this changes)\n"
     )
     sys.stderr.flush()
-    try:
-        paths.ensure_private_dir(cache_dir)
-        temporary = f"{marker}.{os.getpid()}.tmp"
-        with open(temporary, "w", encoding="utf-8", errors="surrogateescape") as handle:
-            handle.write(text)
-        os.replace(temporary, marker)
-    except OSError:
-        pass
+    paths.save_cache(marker, text.encode("utf-8", "surrogateescape"))
 
 
 HARD_LINK_SEARCH_LIMIT = 2_000_000
@@ -279,15 +272,8 @@ def _names_of(
     if not unknown:
         return result
     result.update(_search_names(unknown, roots))
-    try:
-        paths.ensure_private_dir(cache_dir)
-        temporary = f"{cache_file}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as handle:
-            names = {identity: sorted(result[identity]) for identity in linked}
-            marshal.dump({"roots": roots, "names": names}, handle)
-        os.replace(temporary, cache_file)
-    except OSError:
-        pass
+    names = {identity: sorted(result[identity]) for identity in linked}
+    paths.save_cache(cache_file, marshal.dumps({"roots": roots, "names": names}))
     return result
 
 

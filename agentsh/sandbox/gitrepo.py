@@ -151,7 +151,7 @@ def tracked_secrets(
         return [], False
     import marshal
 
-    from agentsh.paths import cache_name, ensure_private_dir
+    from agentsh.paths import cache_name, save_cache
 
     key = f"{index}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ino}\0" + "\0".join(
         f"{path}:{int(is_dir)}" for path, is_dir in sorted(hidden)
@@ -170,14 +170,7 @@ def tracked_secrets(
         found = tracked_among(index_paths(data, hash_size_of(directory)), hidden)
     except (OSError, IndexError_, ValueError):
         return [], False
-    try:
-        ensure_private_dir(cache_dir)
-        temporary = f"{cache_file}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as handle:
-            marshal.dump({"key": key, "found": found}, handle)
-        os.replace(temporary, cache_file)
-    except OSError:
-        pass
+    save_cache(cache_file, marshal.dumps({"key": key, "found": found}))
     return found, True
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import marshal
 import os
 
-from agentsh.paths import cache_name, ensure_private_dir
+from agentsh.paths import cache_name, save_cache
 from agentsh.records import record
 from agentsh.sandbox.gitrepo import (
     GITLINK,
@@ -218,14 +218,7 @@ def _gitlinks(folder: str, cache_dir: str) -> list[str]:
         pass
     links = _read_gitlinks(folder, index)
     _known_gitlinks[index] = (key, links)
-    try:
-        ensure_private_dir(cache_dir)
-        temporary = f"{cache_file}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as handle:
-            marshal.dump({"key": key, "links": links}, handle)
-        os.replace(temporary, cache_file)
-    except OSError:
-        pass
+    save_cache(cache_file, marshal.dumps({"key": key, "links": links}))
     return links
 
 
