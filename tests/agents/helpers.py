@@ -14,6 +14,7 @@ import re
 import select
 import signal
 import struct
+import subprocess
 import termios
 import time
 from collections.abc import Callable, Mapping
@@ -31,6 +32,22 @@ def agent_env(ws: Workspace, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in ws.env.items() if key != "TMPDIR"}
     env.update(extra)
     return env
+
+
+def run_piped(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """How the agents without a terminal start a shell: its own session, stdin closed,
+    stdout and stderr on pipes they read to the end."""
+    return subprocess.run(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,
+        check=False,
+    )
 
 
 def link_agentsh(folder: Path, name: str) -> Path:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.agents.helpers import agent_env, bash_path_shim
+from tests.agents.helpers import agent_env, bash_path_shim, run_piped
 from tests.conftest import AGENTSH, AGENTSHCTL, Workspace
 
 BASHRC = 'export FROM_BASHRC=bashrc-value\ngreet() { echo "hello $1"; }\n'
@@ -95,17 +95,7 @@ def codex_env(ws: Workspace) -> dict[str, str]:
 
 def codex_exec(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """spawn_child_async with StdioPolicy::RedirectForShellTool."""
-    return subprocess.run(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        start_new_session=True,
-        check=False,
-    )
+    return run_piped(argv, cwd, env)
 
 
 def test_bash_on_path_is_agentsh(ws: Workspace) -> None:

@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from tests.agents.helpers import agent_env, bash_path_shim
+from tests.agents.helpers import agent_env, bash_path_shim, run_piped
 from tests.conftest import AGENTSH, SECRET, Workspace
 
 needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
@@ -42,17 +42,7 @@ secret:
 
 def run(ws: Workspace, command: str) -> subprocess.CompletedProcess[str]:
     """`agentsh -c` the way an agent runs it: pipes, no terminal, stdin closed."""
-    return subprocess.run(
-        [AGENTSH, "-c", command],
-        cwd=ws.project,
-        env=agent_env(ws),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        start_new_session=True,
-        check=False,
-    )
+    return run_piped([AGENTSH, "-c", command], ws.project, agent_env(ws))
 
 
 def write_scripts(ws: Workspace) -> None:
