@@ -156,11 +156,26 @@ print("done")
 
 
 def _bwrap_of(agent: int) -> int:
+    found: list[int] = []
+
     def started() -> bool:
-        return any(child.name() == "bwrap" for child in psutil.Process(agent).children())
+        found.extend(pid for pid, name in _children_of(agent) if name == "bwrap")
+        return bool(found)
 
     wait_for(started, "bwrap to start")
-    return next(c.pid for c in psutil.Process(agent).children() if c.name() == "bwrap")
+    return found[0]
+
+
+def _children_of(pid: int) -> list[tuple[int, str]]:
+    """(pid, name) of `pid`'s children; a short-lived child (agentsh runs a few before
+    bwrap) may end between listing and naming, and is left out."""
+    named = []
+    for child in psutil.Process(pid).children():
+        try:
+            named.append((child.pid, child.name()))
+        except psutil.NoSuchProcess:
+            pass
+    return named
 
 
 def _alive_and_running(pid: int) -> bool:
