@@ -23,6 +23,7 @@ import errno
 import fcntl
 import os
 import select
+import time
 
 from agentsh.errors import SandboxUnavailable
 from agentsh.records import record
@@ -39,6 +40,12 @@ else:
     from agentsh.net import Session
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+ENDING = (signal.SIGTERM, signal.SIGHUP)
+KILL_AFTER = 5.0
+"""Seconds a command has to end after agentsh passed it SIGTERM or SIGHUP; then the
+whole sandbox is killed. A shell defers SIGTERM that lands just before it forks the
+next command until that command exits, and a process may ignore it: either would
+keep agentsh running after it was told to end."""
 STATUS_FD = 3
 REAL_STDERR_FD = 4
 SECCOMP_FD = 5
@@ -184,6 +191,8 @@ class Launch:
         self.status_buffer = b""
         self.status_read = -1
         self.forwarded: int | None = None
+        self.kill_at: float | None = None
+        """When the sandbox is killed, once a SIGTERM or SIGHUP was forwarded."""
 
     def run(self) -> Outcome:
         close_inherited_fds()
@@ -252,7 +261,7 @@ class Launch:
                 previous[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, self._resize)
                 wait_status, usage = self._relay()
             else:
-                wait_status, usage = _wait(self.pid)
+                wait_status, usage = self._wait()
         finally:
             sampled = sampler.stop()
             if saved_terminal is not None:
@@ -331,6 +340,8 @@ class Launch:
 
     def _forward(self, signum: int, frame: FrameType | None) -> None:
         self.forwarded = signum
+        if signum in ENDING and self.kill_at is None:
+            self.kill_at = time.monotonic() + KILL_AFTER
         group = self._command_group()
         try:
             if group is not None:
@@ -338,6 +349,53 @@ class Launch:
             else:
                 os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
+            pass
+
+    def _wait(self) -> tuple[int, Any]:
+        """The wait status and the resource usage of bwrap and every descendant it reaped.
+
+        A blocking wait4 would keep a forwarded signal from being forwarded when it lands
+        just before the call or on one of agentsh's helper threads: Python runs handlers
+        in the main thread only, between bytecodes. So this selects on bwrap's pidfd and
+        on signal's wakeup fd, which the C-level handler writes from whichever thread
+        took the signal.
+        """
+        try:
+            pidfd = os.pidfd_open(self.pid)
+        except OSError:
+            return _reap(self.pid)
+        woken, wake = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        previous = signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
+        try:
+            while True:
+                timeout = None
+                if self.kill_at is not None:
+                    timeout = max(0.0, self.kill_at - time.monotonic())
+                ready = select.select([pidfd, woken], [], [], timeout)[0]
+                if pidfd in ready:
+                    break
+                _drain(woken)
+                self._kill_when_due()
+        finally:
+            signal.set_wakeup_fd(previous)
+            for fd in (pidfd, woken, wake):
+                os.close(fd)
+        return _reap(self.pid)
+
+    def _kill_when_due(self) -> None:
+        if self.kill_at is None or time.monotonic() < self.kill_at:
+            return
+        self.kill_at = None
+        init = self._sandbox_init_pid()
+        try:
+            os.kill(init if init is not None else self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        name = "SIGHUP" if self.forwarded == signal.SIGHUP else "SIGTERM"
+        line = f"agentsh: the command did not end within {KILL_AFTER:g} s of {name}; killed it"
+        try:
+            os.write(2, (line + ("\r\n" if self.pty else "\n")).encode())
+        except OSError:
             pass
 
     def _resize(self, signum: int, frame: FrameType | None) -> None:
@@ -362,7 +420,7 @@ class Launch:
                         raise
                     data = b""
                 if not data:
-                    return _wait(self.pid)
+                    return self._wait()
                 write_all(1, data)
             if stdin_open and 0 in ready:
                 data = os.read(0, 65536)
@@ -370,6 +428,7 @@ class Launch:
                     write_all(master, data)
                 else:
                     stdin_open = False
+            self._kill_when_due()
             if not ready:
                 done, wait_status, usage = os.wait4(self.pid, os.WNOHANG)
                 if done:
@@ -416,8 +475,7 @@ def _fork_scoped(path: str, argv: list[str], env: dict[str, str], fds: list[int]
     os._exit(127)
 
 
-def _wait(pid: int) -> tuple[int, Any]:
-    """The wait status and the resource usage of `pid` and every descendant it reaped."""
+def _reap(pid: int) -> tuple[int, Any]:
     while True:
         try:
             _, wait_status, usage = os.wait4(pid, 0)
@@ -426,6 +484,14 @@ def _wait(pid: int) -> tuple[int, Any]:
             return 0, None
         except InterruptedError:
             continue
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 512):
+            pass
+    except BlockingIOError:
+        pass
 
 
 def write_all(fd: int, data: bytes) -> None:

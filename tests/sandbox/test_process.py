@@ -73,6 +73,30 @@ def test_a_trap_in_the_command_sees_the_forwarded_signal(ws: Workspace) -> None:
     assert proc.stdout.read() == b"got-term\n"
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_command_that_ignores_the_end_signal_is_killed(
+    ws: Workspace, sig: signal.Signals
+) -> None:
+    """Told to end, agentsh ends: a command that ignores SIGTERM or SIGHUP (or a shell
+    that deferred it) is killed with its whole sandbox after a grace period."""
+    tag = f"4{os.getpid()}{sig}"
+    proc = _spawn(
+        ws,
+        "-c",
+        f"trap '' TERM HUP; echo ready; sleep {tag}; echo unreachable",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline() == b"ready\n"
+    sleeper = _wait_for_process(f"sleep {tag}")
+    proc.send_signal(sig)
+    assert proc.wait(timeout=30) == 128 + signal.SIGKILL
+    assert proc.stdout.read() == b""
+    assert f"within 5 s of {sig.name}; killed it" in proc.stderr.read().decode()
+    assert not sleeper.is_running() or sleeper.status() == psutil.STATUS_ZOMBIE
+
+
 def test_background_jobs_die_with_the_command(ws: Workspace) -> None:
     tag = f"{os.getpid()}{time.monotonic_ns() % 100000}"
     result = ws.run("-c", f"sleep 1{tag} & sleep 2{tag} & disown; echo started")
