@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 PROJECT_FILE = ".agentsh.yaml"
-_CACHE_VERSION = 11
+_CACHE_VERSION = 12
 
 
 def builtin_path(name: str) -> str:

@@ -22,6 +22,7 @@ class SandboxSettings:
     home_visible: tuple[str, ...]
     hidden_sockets: tuple[str, ...]
     background: str = "stop"
+    other_projects: str = "hidden"
 
 
 @record
@@ -121,6 +122,7 @@ class Profile:
                 home_visible=tuple(sandbox["home_visible"]),
                 hidden_sockets=tuple(sandbox["hidden_sockets"]),
                 background=sandbox["background"],
+                other_projects=sandbox["other_projects"],
             ),
             secrets=SecretSettings(
                 hide=tuple(secrets["hide"]),

@@ -184,6 +184,7 @@ SCHEMA = Section(
                 "protected": ListOf(Scalar(str, check=_relative_path)),
                 "home": Scalar(str, "read-only", choices=("read-only", "hidden")),
                 "home_visible": ListOf(Scalar(str, check=_host_path)),
+                "other_projects": Scalar(str, "hidden", choices=("hidden", "visible")),
                 "hidden_sockets": ListOf(Scalar(str, check=_host_path)),
                 "background": Scalar(str, "stop", choices=("stop", "keep")),
             }

@@ -112,6 +112,8 @@ def _loosens(section: str, key: str, value: object) -> str | None:
         return "opens the network"
     if (section, key) == ("sandbox", "home") and value != "hidden":
         return "shows your home directory"
+    if (section, key) == ("sandbox", "other_projects") and value != "hidden":
+        return "shows the projects beside this one"
     if (section, key) == ("sandbox", "background") and value != "stop":
         return "keeps background jobs running after the command"
     if (section, key) == ("approval", "channels") and isinstance(value, list) and "tty" in value:

@@ -45,6 +45,8 @@ def hidden_paths(space: Workspace, profile: Profile, environ: Mapping[str, str])
     found += ancestor_secrets(space, matcher)
     found += link_targets(found, space.dirs.cache)
     found += other_links(found, space)
+    if profile.sandbox.other_projects == "hidden":
+        found += other_projects(space, profile, environ)
     # agentsh's own directories hold no links to follow (and its cache grows).
     own = (space.dirs.config, space.dirs.state, space.dirs.runtime)
     found += [Hidden(folder, True) for folder in own if os.path.isdir(folder)]
@@ -414,6 +416,76 @@ def ancestor_secrets(space: Workspace, matcher: SecretMatcher) -> list[Hidden]:
                 continue
             if matcher.hides_file(entry.name, entry.name):
                 found.append(Hidden(entry.path, False))
+    return found
+
+
+SYSTEM_DIRS = frozenset(
+    {
+        "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32",
+        "/media", "/mnt", "/nix", "/opt", "/proc", "/run", "/sbin", "/snap", "/sys", "/usr",
+        "/usr/lib", "/usr/local", "/usr/share", "/var", "/var/cache", "/var/lib",
+    }
+)  # fmt: skip
+"""Directories whose other entries are the system's, never hidden as other projects."""
+TOOL_DIRS_IN_HOME = frozenset(
+    {
+        "bin", "go", "snap", "sdk", "Android", "flutter", "perl5", "R", "venv", "venvs",
+        "miniconda3", "anaconda3", "miniforge3", "mambaforge", "micromamba",
+    }
+)  # fmt: skip
+"""Home's visible folders that hold toolchains rather than projects (dot folders are
+all visible; `sandbox.home_visible` adds more)."""
+
+
+def other_projects(space: Workspace, profile: Profile, environ: Mapping[str, str]) -> list[Hidden]:
+    """The folders beside the project, and home's own folders: other projects, each with
+    its own `.env`, which a scan of this project would never find.
+
+    Beside the project means at every level above it up to a system directory
+    (`/srv`, `/work`, `/var/tmp` keep only the path down to the project). In home,
+    dot folders (tools' settings and caches, whose secrets `secrets.paths` names)
+    and the usual toolchain folders stay visible. Nothing on the way to the project,
+    the cwd, a writable root, a `home_visible` path or `$TMPDIR` is hidden. Symlinked
+    folders are left alone: their target may be anything.
+    """
+    home = os.path.realpath(space.dirs.home)
+    project = os.path.realpath(space.project_root)
+    if project in SYSTEM_DIRS or _under(home, (project,)):
+        return []
+    wanted = [project, os.path.realpath(space.cwd), home]
+    for raw in (*profile.sandbox.writable, *profile.sandbox.home_visible):
+        wanted.append(os.path.realpath(paths.expand_home(raw, home)))
+    if os.path.isabs(environ.get("TMPDIR", "")):
+        wanted.append(os.path.realpath(environ["TMPDIR"]))
+    found: list[Hidden] = []
+    current = os.path.dirname(project)
+    while current not in SYSTEM_DIRS and current != home:
+        found += _folders_beside(current, wanted)
+        current = os.path.dirname(current)
+    if profile.sandbox.home != "hidden":
+        found += _folders_beside(home, wanted, skip_dot=True, skip=TOOL_DIRS_IN_HOME)
+    return found
+
+
+def _folders_beside(
+    folder: str, wanted: list[str], skip_dot: bool = False, skip: frozenset[str] = frozenset()
+) -> list[Hidden]:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        if (skip_dot and entry.name.startswith(".")) or entry.name in skip:
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+        except OSError:
+            continue
+        if any(_under(path, (entry.path,)) for path in wanted):
+            continue
+        found.append(Hidden(entry.path, True))
     return found
 
 

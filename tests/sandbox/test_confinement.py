@@ -331,9 +331,11 @@ def test_a_hard_link_to_a_hidden_file_is_hidden_too(ws: Workspace) -> None:
 def test_secrets_behind_absolute_symlinks_are_hidden_and_commands_still_run(
     ws: Workspace,
 ) -> None:
-    """bwrap cannot mount onto a symlink with an absolute target: the real file is masked."""
+    """bwrap cannot mount onto a symlink with an absolute target: the real file is masked.
+    (The store is a dot folder of home, which stays visible; one beside the project would
+    be hidden whole as another project.)"""
     ws.user_profile("", policy_off=True)
-    store = ws.root / "store"
+    store = ws.home / ".store"
     store.mkdir()
     for link in (ws.project / ".env", ws.home / ".aws" / "credentials"):
         real = store / link.name
@@ -343,3 +345,22 @@ def test_secrets_behind_absolute_symlinks_are_hidden_and_commands_still_run(
     assert result.returncode == 0, result.stderr
     assert SECRET not in result.stdout + result.stderr
     assert result.stdout.count("hidden by agentsh") == 3 and "ran" in result.stdout
+
+
+def test_other_projects_are_empty_unless_the_profile_shows_them(ws: Workspace) -> None:
+    """Folders beside the project and home's own folders are other projects: empty inside.
+    Home's toolchain folders, and folders the user profile names, stay as they are."""
+    (ws.sibling / "lib.py").write_text("shared = 1\n")
+    (ws.home / "go" / "bin").mkdir(parents=True)
+    (ws.home / "go" / "bin" / "tool").write_text("toolchain\n")
+    (ws.home / "Documents").mkdir()
+    (ws.home / "Documents" / "plan.txt").write_text("private plan\n")
+    listing = f"ls -A {ws.sibling}; ls -A ~/Documents; cat ~/go/bin/tool"
+    hidden = ws.run("-c", listing)
+    assert hidden.returncode == 0, hidden.stderr
+    assert hidden.stdout == "toolchain\n"
+    ws.user_profile(f"sandbox:\n  writable: [{ws.sibling}]\n  home_visible: [~/Documents]\n")
+    shown = ws.run("-c", f"{listing}; cat {ws.sibling}/lib.py")
+    assert shown.stdout.split() == ["lib.py", "plan.txt", "toolchain", "shared", "=", "1"]
+    ws.user_profile("sandbox:\n  other_projects: visible\n")
+    assert ws.run("-c", "cat ~/Documents/plan.txt").stdout == "private plan\n"

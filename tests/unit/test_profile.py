@@ -230,3 +230,13 @@ def test_an_untrusted_project_cannot_open_hosts_forwards_or_sockets() -> None:
     )
     assert kept == {"network": {"deny": ["metadata.google.internal"], "ask": True}}
     assert len(dropped) == 5
+
+
+def test_an_untrusted_project_cannot_show_the_projects_beside_it() -> None:
+    kept, dropped = trust.restrict({"sandbox": {"other_projects": "visible"}})
+    assert kept == {}
+    assert dropped == ["sandbox.other_projects (shows the projects beside this one)"]
+    assert trust.restrict({"sandbox": {"other_projects": "hidden"}}) == (
+        {"sandbox": {"other_projects": "hidden"}},
+        [],
+    )
