@@ -75,6 +75,7 @@ def judge(
     profile: Profile,
     hidden: Iterable[Hidden] = (),
     files: dict[str, str] | None = None,
+    tracked_secrets: tuple[str, ...] = (),
 ) -> Verdict:
     """The verdict on `line`, after reading the files it would feed to a client or a shell.
 
@@ -96,6 +97,7 @@ def judge(
             tmp_dirs=(SANDBOX_TMP,),
             writable=writable,
             files=files,
+            tracked_secrets=tracked_secrets,
         )
         try:
             analysis = analyse(line, ctx, rules)

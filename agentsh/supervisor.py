@@ -307,6 +307,7 @@ def judge_command(
     hidden: list[Hidden],
     text: str | None,
     files: dict[str, str],
+    tracked_secrets: tuple[str, ...] = (),
 ) -> Verdict:
     """The policy's verdict; `files` receives the texts it read, to be pinned for the run."""
     from agentsh import judge
@@ -315,7 +316,16 @@ def judge_command(
         return judge.unreadable_script(invocation.script or "")
     if not text.strip():
         return Verdict(Decision.ALLOW)
-    return judge.judge(text, space.cwd, space.project_root, space.dirs.home, profile, hidden, files)
+    return judge.judge(
+        text,
+        space.cwd,
+        space.project_root,
+        space.dirs.home,
+        profile,
+        hidden,
+        files,
+        tracked_secrets,
+    )
 
 
 def ask_human(
@@ -466,8 +476,11 @@ def _decide_and_run(
             early.abandon()
 
 
-def _warn_about_tracked_secrets(space: Workspace, hidden: list[Hidden], entry: Entry) -> None:
-    """Hidden files that git tracks stay readable through git: say so (once per index change)."""
+def _warn_about_tracked_secrets(
+    space: Workspace, hidden: list[Hidden], entry: Entry
+) -> tuple[str, ...]:
+    """Hidden files that git tracks stay readable through git: say so (once per index
+    change), and return them for the policy, which stops the obvious ways of reading them."""
     from agentsh.sandbox.gitrepo import tracked_secrets
 
     root = space.project_root.rstrip("/") + "/"
@@ -476,7 +489,7 @@ def _warn_about_tracked_secrets(space: Workspace, hidden: list[Hidden], entry: E
     ]
     tracked, fresh = tracked_secrets(space.project_root, relative, space.dirs.cache)
     if not tracked:
-        return
+        return ()
     entry.data["tracked_secrets"] = tracked
     if fresh:
         more = f" (and {len(tracked) - 1} more)" if len(tracked) > 1 else ""
@@ -486,6 +499,7 @@ def _warn_about_tracked_secrets(space: Workspace, hidden: list[Hidden], entry: E
             "then remove it from the index and the history (git rm --cached, git filter-repo)\n"
         )
         sys.stderr.flush()
+    return tuple(tracked)
 
 
 def _early_namespace(profile: Profile) -> Child | None:
@@ -519,7 +533,7 @@ def _judge_and_run(
 ) -> int:
     bash = bash_binary()
     hidden = hidden_paths(space, profile, environ)
-    _warn_about_tracked_secrets(space, hidden, entry)
+    tracked = _warn_about_tracked_secrets(space, hidden, entry)
     if session is None:
         text, stdin_script = command_text(invocation, space.cwd)
     else:
@@ -529,7 +543,7 @@ def _judge_and_run(
     entry.command(text, invocation.script)
     files: dict[str, str] = {}
     judged = session.judged_text(text or "") if session is not None else text
-    verdict = judge_command(invocation, space, profile, hidden, judged, files)
+    verdict = judge_command(invocation, space, profile, hidden, judged, files, tracked)
     pinned = _pinned_files(invocation, space.cwd, text, files)
     entry.verdict(verdict)
     pty = terminal_mode()

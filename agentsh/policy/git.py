@@ -723,6 +723,97 @@ def _dynamic_findings(cmd: SimpleCommand, call: GitCall, rule: Rule) -> list[Fin
     return []
 
 
+# committed secrets -------------------------------------------------------------
+
+_PATCH_OPTIONS = frozenset(
+    {"-p", "-u", "--patch", "--patch-with-stat", "--patch-with-raw", "--cc", "-c", "--full-diff"}
+)
+_NO_PATCH_OPTIONS = frozenset(
+    {"-s", "--no-patch", "--stat", "--numstat", "--shortstat", "--name-only", "--name-status",
+     "--raw", "--summary", "--dirstat", "--quiet"}
+)  # fmt: skip
+_ALWAYS_CONTENT = frozenset(
+    {"cat-file", "archive", "blame", "annotate", "format-patch", "fast-export",
+     "checkout-index", "unpack-file", "bundle"}
+)  # fmt: skip
+"""Subcommands that write file contents out of git's objects whatever their options."""
+_PATCH_BY_DEFAULT = frozenset({"show", "diff", "diff-index", "diff-files"})
+_PATCH_WHEN_ASKED = frozenset({"log", "whatchanged", "diff-tree", "stash", "reflog"})
+
+
+def _history_secret_findings(
+    cmd: SimpleCommand, subcommand: str, args: Sequence[str], ctx: Context
+) -> list[Finding]:
+    """Reading a hidden file's committed contents back out of git (`git show HEAD:.env`,
+    `git log -p`, `git diff --cached`): only in a repository that tracks one."""
+    head = list(args[: args.index("--")] if "--" in args else args)
+    options = {word.split("=")[0] for word in head if word.startswith("-")}
+    if subcommand == "grep":
+        prints = "--cached" in options or len([w for w in head if not w.startswith("-")]) > 1
+    elif subcommand in _ALWAYS_CONTENT:
+        prints = True
+    elif subcommand in _PATCH_BY_DEFAULT:
+        prints = not (options & _NO_PATCH_OPTIONS) or bool(options & _PATCH_OPTIONS)
+    elif subcommand in _PATCH_WHEN_ASKED:
+        prints = bool(options & (_PATCH_OPTIONS - {"-c"})) or (
+            subcommand == "stash" and "show" in head and "--stat" not in options
+        )
+    else:
+        prints = False
+    if not prints:
+        return []
+    named = _secrets_named(head, list(args[args.index("--") + 1 :]) if "--" in args else None, ctx)
+    if not named:
+        return []
+    secret = named[0]
+    message = (
+        f"git tracks {secret}, which agentsh hides, and git {subcommand} could print its "
+        "committed contents; rotate the secret and remove it from git (git rm --cached "
+        f"{secret}, then git filter-repo)"
+    )
+    return _report(cmd, "git.reads-hidden-file", message, secret)
+
+
+def _secrets_named(head: list[str], pathspecs: list[str] | None, ctx: Context) -> list[str]:
+    """The tracked secrets the command's output could include: those its `REV:path`
+    objects or pathspecs name, or all of them when nothing narrows it down."""
+    objects = [word.split(":", 1)[1] for word in head if _is_object_path(word)]
+    if (
+        objects
+        and pathspecs is None
+        and len(objects) == len([w for w in head if not w.startswith("-")])
+    ):
+        return [s for s in ctx.tracked_secrets if any(_covers(o, s, ctx, True) for o in objects)]
+    if pathspecs is None or not pathspecs:
+        return list(ctx.tracked_secrets)
+    return [s for s in ctx.tracked_secrets if any(_covers(p, s, ctx, False) for p in pathspecs)]
+
+
+def _is_object_path(word: str) -> bool:
+    """`HEAD:.env`, `:.env` (the index), `main:config/.env`, not an option or a URL."""
+    return not word.startswith("-") and ":" in word and "://" not in word
+
+
+def _covers(spec: str, secret: str, ctx: Context, from_top: bool) -> bool:
+    """Whether the path (or pathspec) `spec` includes the project-relative `secret`."""
+    if spec.startswith(":") and not spec.startswith((":/", ":(top)")):
+        return True
+    if spec.startswith((":/", ":(top)")):
+        spec, from_top = spec.removeprefix(":(top)").removeprefix(":/"), True
+    if from_top and not spec.startswith(("./", "../")):
+        relative = posixpath.normpath(spec or ".")
+    else:
+        here = posixpath.relpath(ctx.cwd, ctx.project_root) if ctx.cwd != ctx.project_root else ""
+        relative = posixpath.normpath(posixpath.join(here, spec))
+    if relative == "." or relative.startswith(".."):
+        return True
+    if any(char in relative for char in "*?["):
+        import fnmatch
+
+        return fnmatch.fnmatchcase(secret, relative) or fnmatch.fnmatchcase(secret, relative + "/*")
+    return secret == relative or secret.startswith(relative + "/")
+
+
 def _resolve_config_alias(call: GitCall) -> list[str] | None:
     """Expand a `-c alias.NAME=VALUE` given on this command line (non-shell aliases only)."""
     for key, value in reversed(call.config):
@@ -760,6 +851,8 @@ def classify(cmd: SimpleCommand, ctx: Context) -> list[Finding]:
             "program that could run anything"
         )
         return [*findings, *_report(cmd, "git.unknown-subcommand", message, subcommand)]
+    if ctx.tracked_secrets:
+        findings += _history_secret_findings(cmd, subcommand, call.args, ctx)
     rule = _RULES.get(subcommand)
     if rule is None:
         return findings

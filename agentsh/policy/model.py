@@ -105,6 +105,9 @@ class Context:
     """Directories outside the project the profile makes writable (sandbox.writable)."""
     files: Mapping[str, str] = field(default_factory=dict)
     """Absolute path -> text, for files a command reads (`psql -f x.sql`, `source env.sh`)."""
+    tracked_secrets: tuple[str, ...] = ()
+    """Project-relative paths that git tracks and agentsh hides: masking the work tree
+    cannot hide their committed contents from git."""
 
 
 @record

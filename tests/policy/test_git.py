@@ -366,3 +366,73 @@ def test_dynamic_value_of_an_option_is_not_a_target() -> None:
 
 def test_help_after_double_dash_is_a_path() -> None:
     assert judge("git checkout -- --help")[0] is CONFIRM
+
+
+# committed secrets ---------------------------------------------------------------
+
+TRACKING = records.replace(
+    CTX, tracked_secrets=(".env", "config/prod.env"), cwd=CTX.project_root + "/src"
+)
+
+
+def judge_tracking(line: str) -> tuple[Decision, set[str]]:
+    findings = git.classify(cmd(line), TRACKING)
+    return decision_of(findings), {f.rule for f in findings}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "git show HEAD:.env",
+        "git show :.env",
+        "git show main~3:config/prod.env",
+        "git show HEAD:./../.env",
+        "git cat-file -p HEAD:.env",
+        "git cat-file --batch",
+        "git show",
+        "git show HEAD~2",
+        "git log -p",
+        "git log --patch -- ../.env",
+        "git log -p -- ../config",
+        "git whatchanged -p",
+        "git diff",
+        "git diff --cached",
+        "git diff HEAD~5 -- '../*.env'",
+        "git diff HEAD~1 -- :/",
+        "git stash show -p",
+        "git grep TOKEN HEAD",
+        "git grep --cached TOKEN",
+        "git archive HEAD",
+        "git checkout-index --prefix=/tmp/copy/ -a",
+        "git blame ../.env",
+        "git format-patch -1",
+    ],
+)
+def test_reading_a_tracked_hidden_file_out_of_git_is_confirmed(line: str) -> None:
+    assert judge_tracking(line) == (CONFIRM, {"git.reads-hidden-file"}), line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "git show HEAD:src/app.py",
+        "git show HEAD:README.md main:setup.py",
+        "git show --stat HEAD",
+        "git show -s --format=%H",
+        "git log --oneline",
+        "git log -p -- app.py",
+        "git diff --stat",
+        "git diff --name-only HEAD~3",
+        "git diff -- .",
+        "git grep TOKEN",
+        "git status",
+        "git ls-files",
+    ],
+)
+def test_reading_other_files_out_of_git_stays_allowed(line: str) -> None:
+    assert judge_tracking(line) == (ALLOW, set()), line
+
+
+def test_without_tracked_secrets_git_show_is_not_judged_for_them() -> None:
+    assert judge("git show HEAD:.env") == (ALLOW, set())
+    assert judge("git log -p") == (ALLOW, set())

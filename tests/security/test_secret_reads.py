@@ -356,21 +356,34 @@ def test_git_credentials_in_config_leak_nothing(
     assert_nothing_leaked(result)
 
 
-@needs_git
-@pytest.mark.xfail(
+HISTORY_UNMASKABLE = pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="git history cannot be masked; agentsh must detect and warn (issue 6)",
+    reason="KNOWN LIMIT: git's object store cannot be masked; agentsh warns that git tracks "
+    "the hidden file, and its policy stops git commands that would print it",
+)
+
+
+@needs_git
+@pytest.mark.parametrize(
+    "policy_off",
+    [pytest.param(True, marks=HISTORY_UNMASKABLE, id="sandbox-alone"), False],
+    ids=["sandbox-alone", "with-policy"],
 )
 @pytest.mark.parametrize(
     ("staged_only", "command"),
-    [(False, "git show HEAD:.env"), (True, "git show :.env")],
-    ids=["committed", "staged"],
+    [
+        (False, "git show HEAD:.env"),
+        (True, "git show :.env"),
+        (False, "git log -p"),
+        (True, "git diff --cached"),
+    ],
+    ids=["committed", "staged", "log-patch", "diff-cached"],
 )
 def test_committed_dotenv_leaks_nothing_through_git(
-    ws: Workspace, staged_only: bool, command: str
+    ws: Workspace, staged_only: bool, command: str, policy_off: bool
 ) -> None:
-    ws.user_profile("", policy_off=True)
+    setup_layers(ws, policy_off)
     git = ["git", "-C", str(ws.project)]
     subprocess.run([*git, "add", "-f", ".env"], check=True)
     if not staged_only:
