@@ -980,6 +980,7 @@ def _absent_protected(space: Workspace, profile: Profile) -> BeforeRun:
         return BeforeRun([], None)
     from agentsh.sandbox import nested_git
 
+    _make_git_folders(space.project_root, profile.sandbox.protected)
     has_git = os.path.lexists(os.path.join(space.project_root, ".git"))
     absent = [
         path
@@ -989,6 +990,26 @@ def _absent_protected(space: Workspace, profile: Profile) -> BeforeRun:
     ]
     snapshot = nested_git.snapshot(space.project_root, space.dirs.cache)
     return BeforeRun(absent, snapshot)
+
+
+GIT_FOLDERS = (".git/hooks", ".git/info")
+"""Folders `git init` makes in every repository, so making a missing one changes nothing."""
+
+
+def _make_git_folders(project_root: str, protected: tuple[str, ...]) -> None:
+    """A repository without `.git/hooks` (cloned with an empty template, say): make the
+    empty folder, so that it is a read-only mount inside like any other. Otherwise a
+    hook the command writes there would exist on the host until the command ends,
+    and a `git commit` of yours meanwhile would run it."""
+    if not os.path.isdir(os.path.join(project_root, ".git")):
+        return
+    for relative in GIT_FOLDERS:
+        path = os.path.join(project_root, relative)
+        if relative in protected and not os.path.lexists(path):
+            try:
+                os.mkdir(path)
+            except OSError:
+                pass
 
 
 def _quarantine_created(before: BeforeRun, entry: Entry) -> None:
