@@ -445,15 +445,17 @@ def other_projects(space: Workspace, profile: Profile, environ: Mapping[str, str
     (`/srv`, `/work`, `/var/tmp` keep only the path down to the project). In home,
     dot folders (tools' settings and caches, whose secrets `secrets.paths` names)
     and the usual toolchain folders stay visible. Nothing on the way to the project,
-    the cwd, a writable root, a `home_visible` path or `$TMPDIR` is hidden. Symlinked
-    folders are left alone: their target may be anything.
+    the cwd, a writable root, a `home_visible` path, a socket `network.sockets` shows
+    or `$TMPDIR` is hidden. Symlinked folders are left alone: their target may be
+    anything.
     """
     home = os.path.realpath(space.dirs.home)
     project = os.path.realpath(space.project_root)
     if project in SYSTEM_DIRS or _under(home, (project,)):
         return []
     wanted = [project, os.path.realpath(space.cwd), home]
-    for raw in (*profile.sandbox.writable, *profile.sandbox.home_visible):
+    shown = (*profile.sandbox.writable, *profile.sandbox.home_visible, *profile.network.sockets)
+    for raw in shown:
         wanted.append(os.path.realpath(paths.expand_home(raw, home)))
     if os.path.isabs(environ.get("TMPDIR", "")):
         wanted.append(os.path.realpath(environ["TMPDIR"]))

@@ -96,3 +96,12 @@ def test_nothing_is_hidden_when_the_project_holds_home_or_is_a_system_folder(
 def test_a_hidden_home_hides_nothing_more_in_it(tree: Path) -> None:
     hidden = _hidden(tree, tree / "srv/app", home="hidden")
     assert not any(path.startswith("home/") for path in hidden)
+
+
+def test_a_socket_folder_the_profile_shows_stays(tree: Path) -> None:
+    profile = _profile(tree)
+    network = replace(profile.network, sockets=(str(tree / "srv/api/run"),))
+    space = Workspace(str(tree / "srv/app"), str(tree / "srv/app"), True, _dirs(tree))
+    found = other_projects(space, replace(profile, network=network), {})
+    assert str(tree / "srv/api") not in {item.path for item in found}
+    assert str(tree / "srv/.cache") in {item.path for item in found}
