@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from agentsh.paths import SANDBOX_TMP
 from agentsh.policy.engine import ProfileRule, analyse, decide
 from agentsh.policy.model import Context, Decision, Finding, Verdict
 
@@ -23,7 +24,6 @@ MAX_FILE_BYTES = 1 << 20
 """Files larger than this are not read for the policy; the rules treat them as unseen."""
 MAX_READ_ROUNDS = 3
 """A file can name more files (`source a` sourcing `b`); follow that far."""
-SANDBOX_TMP = "/tmp"
 
 
 def profile_rules(profile: Profile) -> tuple[ProfileRule, ...]:
@@ -40,10 +40,7 @@ def profile_rules(profile: Profile) -> tuple[ProfileRule, ...]:
 
 
 def is_hidden(path: str, hidden: Iterable[Hidden]) -> bool:
-    for item in hidden:
-        if path == item.path or (item.is_dir and path.startswith(item.path.rstrip("/") + "/")):
-            return True
-    return False
+    return any(item.hides(path) for item in hidden)
 
 
 def read_for_policy(path: str, hidden: Iterable[Hidden], project_root: str) -> str | None:

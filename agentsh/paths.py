@@ -10,6 +10,9 @@ import os
 
 from agentsh.records import record
 
+SANDBOX_TMP = "/tmp"
+"""Where every sandbox has its own private temporary directory."""
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping

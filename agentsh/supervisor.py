@@ -13,6 +13,7 @@ import sys
 from agentsh import paths
 from agentsh import profile as profiles
 from agentsh.errors import AgentshError, AuditError, SandboxUnavailable
+from agentsh.paths import SANDBOX_TMP
 from agentsh.policy.model import Decision, Verdict
 from agentsh.profile.model import Profile
 from agentsh.records import record
@@ -49,7 +50,7 @@ NOTICE = (
     "cannot read or change it. If the task needs it, ask the user; they can reveal it "
     "with secrets.reveal in their agentsh profile (see: agentshctl profile show).\n"
 )
-SANDBOX_TMP = "/tmp"
+
 BLOCKED = 126
 UNSAFE_PROJECT_ROOTS = frozenset({"/", "/tmp", "/var/tmp", "/dev/shm", "/home", "/root"})
 
@@ -132,7 +133,12 @@ def mounts_for(
         if os.path.exists(path)
     )
     visible_roots = (*writable, *home_visible)
-    masks = _effective_masks(hidden, visible_roots, home if home_hidden else None)
+    emptied = sorted((item for item in hidden if item.emptied), key=lambda h: len(h.path))
+    masks = _effective_masks(
+        [item for item in hidden if not item.emptied],
+        visible_roots,
+        home if home_hidden else None,
+    )
     masked_dirs = tuple(item.path for item in masks if item.is_dir)
     read_only = [path for path in read_only if not _under(path, masked_dirs)]
     anchors = _anchors(space.project_root, read_only) if space.project_writable else ()
@@ -148,6 +154,7 @@ def mounts_for(
         home=home,
         home_hidden=home_hidden,
         home_visible=home_visible,
+        emptied=tuple(emptied),
         network=network or profile.network.mode,
         new_session=new_session,
         pinned=pinned,
@@ -183,13 +190,15 @@ def _effective_masks(
     """Drop masks the sandbox could not see anyway, and masks inside masked directories.
 
     bwrap would otherwise create mount points for them inside read-only or
-    private directories, which fails or litters the host.
+    private directories, which fails or litters the host. Sorted by components,
+    everything inside a directory comes right after it, so only the last masked
+    directory needs checking.
     """
     result: list[Hidden] = []
-    covered: list[str] = []
-    for item in sorted(set(hidden), key=lambda h: h.path):
+    covered = "\0"
+    for item in sorted(set(hidden), key=lambda h: h.path.split("/")):
         path = item.path
-        if _under(path, tuple(covered)):
+        if path == covered or path.startswith(covered + "/"):
             continue
         if _under(path, (SANDBOX_TMP,)) and not _under(path, visible_roots):
             continue
@@ -199,7 +208,7 @@ def _effective_masks(
             continue
         result.append(item)
         if item.is_dir:
-            covered.append(path)
+            covered = path.rstrip("/")
     return result
 
 

@@ -164,6 +164,8 @@ class Mounts:
     home: str = ""
     home_hidden: bool = False
     home_visible: tuple[str, ...] = ()
+    emptied: tuple[Hidden, ...] = ()
+    """Folders of other projects shown empty but for what they keep (Hidden.emptied)."""
     network: str = "none"
     new_session: bool = True
     extra: tuple[str, ...] = ()
@@ -207,7 +209,8 @@ def bwrap_args(mounts: Mounts, status_fd: int) -> list[str]:
     """The bwrap options for `mounts`; the command follows `--`.
 
     Order matters: later mounts cover earlier ones, so the read-only root
-    comes first, then /tmp and the writable roots, then the read-only spots
+    comes first, then the folders of other projects emptied whole, then /tmp
+    and the writable roots, then the read-only spots
     inside them, and the masks last so nothing can uncover a secret.
     """
     args = [
@@ -221,10 +224,12 @@ def bwrap_args(mounts: Mounts, status_fd: int) -> list[str]:
         "/dev",
         "--proc",
         "/proc",
-        "--bind",
-        mounts.tmp_dir,
-        "/tmp",
     ]
+    for level in mounts.emptied:
+        args += ["--tmpfs", level.path]
+        for path, target in level.keep:
+            args += ["--symlink", target, path] if target else ["--ro-bind-try", path, path]
+    args += ["--bind", mounts.tmp_dir, "/tmp"]
     if mounts.network == "none":
         args.append("--unshare-net")
     if mounts.new_session:
@@ -246,6 +251,8 @@ def bwrap_args(mounts: Mounts, status_fd: int) -> list[str]:
     for item in mounts.hidden:
         source = mounts.empty_dir if item.is_dir else mounts.notice_file
         args += ["--ro-bind", source, item.path]
+    for level in mounts.emptied:
+        args += ["--remount-ro", level.path]
     if mounts.home_hidden:
         args += ["--remount-ro", mounts.home]
     if mounts.seccomp_fd is not None:

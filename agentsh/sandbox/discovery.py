@@ -60,7 +60,7 @@ def _resolved(hidden: list[Hidden]) -> list[Hidden]:
     for item in hidden:
         path = os.path.realpath(item.path) if os.path.islink(item.path) else item.path
         if os.path.exists(path):
-            result.setdefault(path, Hidden(path, item.is_dir))
+            result.setdefault(path, item if path == item.path else Hidden(path, item.is_dir))
     return list(result.values())
 
 
@@ -445,50 +445,69 @@ def other_projects(space: Workspace, profile: Profile, environ: Mapping[str, str
     (`/srv`, `/work`, `/var/tmp` keep only the path down to the project). In home,
     dot folders (tools' settings and caches, whose secrets `secrets.paths` names)
     and the usual toolchain folders stay visible. Nothing on the way to the project,
-    the cwd, a writable root, a `home_visible` path, a socket `network.sockets` shows
-    or `$TMPDIR` is hidden. Symlinked folders are left alone: their target may be
-    anything.
+    the cwd or `$TMPDIR` is hidden, nor anything in or on the way to a writable root,
+    a `home_visible` path or a socket `network.sockets` shows. Symlinked folders are
+    left alone: their target may be anything.
     """
     home = os.path.realpath(space.dirs.home)
     project = os.path.realpath(space.project_root)
     if project in SYSTEM_DIRS or _under(home, (project,)):
         return []
-    wanted = [project, os.path.realpath(space.cwd), home]
-    shown = (*profile.sandbox.writable, *profile.sandbox.home_visible, *profile.network.sockets)
-    for raw in shown:
-        wanted.append(os.path.realpath(paths.expand_home(raw, home)))
+    listed = (*profile.sandbox.writable, *profile.sandbox.home_visible, *profile.network.sockets)
+    shown = tuple(os.path.realpath(paths.expand_home(raw, home)) for raw in listed)
+    wanted = [project, os.path.realpath(space.cwd), home, *shown]
     if os.path.isabs(environ.get("TMPDIR", "")):
         wanted.append(os.path.realpath(environ["TMPDIR"]))
+    leading = set()
+    for path in wanted:
+        while path not in leading and path not in ("/", ""):
+            leading.add(path)
+            path = os.path.dirname(path)
     found: list[Hidden] = []
     current = os.path.dirname(project)
+    home_hidden = profile.sandbox.home == "hidden"
     while current not in SYSTEM_DIRS and current != home:
-        found += _folders_beside(current, wanted)
+        if not _under(current, (*shown, paths.SANDBOX_TMP)) and not (
+            home_hidden and _under(current, (home,))
+        ):
+            found += _folders_beside(current, leading)
         current = os.path.dirname(current)
-    if profile.sandbox.home != "hidden":
-        found += _folders_beside(home, wanted, skip_dot=True, skip=TOOL_DIRS_IN_HOME)
+    if not home_hidden and not _under(home, shown):
+        found += _folders_beside(home, leading, skip_dot=True, skip=TOOL_DIRS_IN_HOME)
     return found
 
 
 def _folders_beside(
-    folder: str, wanted: list[str], skip_dot: bool = False, skip: frozenset[str] = frozenset()
+    folder: str, leading: set[str], skip_dot: bool = False, skip: frozenset[str] = frozenset()
 ) -> list[Hidden]:
+    """The folders in `folder` other than those on the way to a path in `leading`: each
+    masked, or, when that takes fewer mounts, `folder` emptied with the rest kept.
+
+    Emptying also drops what is neither a folder, a file nor a symlink (a socket)."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return []
-    found = []
+    hide: list[str] = []
+    keep: list[tuple[str, str]] = []
     for entry in entries:
-        if (skip_dot and entry.name.startswith(".")) or entry.name in skip:
-            continue
         try:
-            if not entry.is_dir(follow_symlinks=False):
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if entry.is_symlink():
+                keep.append((entry.path, os.readlink(entry.path)))
+                continue
+            if not (is_dir or entry.is_file(follow_symlinks=False)):
                 continue
         except OSError:
             continue
-        if any(_under(path, (entry.path,)) for path in wanted):
-            continue
-        found.append(Hidden(entry.path, True))
-    return found
+        dotted = skip_dot and entry.name.startswith(".")
+        if is_dir and entry.path not in leading and not dotted and entry.name not in skip:
+            hide.append(entry.path)
+        else:
+            keep.append((entry.path, ""))
+    if len(keep) + 1 < len(hide):
+        return [Hidden(folder, True, emptied=True, keep=tuple(sorted(keep)))]
+    return [Hidden(path, True) for path in hide]
 
 
 def project_secrets(space: Workspace, profile: Profile, matcher: SecretMatcher) -> list[Hidden]:
