@@ -1381,8 +1381,34 @@ def discovery(
     listed = ", ".join(f"{size:,}" for size in sizes)
     return Section(
         f"Secret discovery ({listed} files, 10 per directory)",
-        [row for rows in by_kind.values() for row in rows],
+        [
+            *(row for rows in by_kind.values() for row in rows),
+            beside_other_projects(base, env, in_small, rounds),
+        ],
     )
+
+
+OTHER_PROJECTS = 100
+
+
+def beside_other_projects(base: Path, env: dict[str, str], in_small: Command, rounds: int) -> Row:
+    """A project with OTHER_PROJECTS folders beside it, each with a `.env`: every one is
+    an empty tmpfs inside (sandbox.other_projects), paid on every command."""
+    folder = base / "beside"
+    project = make_marked_project(folder / "app")
+    for index in range(OTHER_PROJECTS):
+        (folder / f"other-{index}").mkdir()
+        (folder / f"other-{index}" / ".env").write_text("TOKEN=x\n")
+    name = f"agentsh -c true, {OTHER_PROJECTS} other projects beside it"
+    in_beside = Command(name, [AGENTSH, "-c", "true"], project, env)
+    try:
+        samples, failures = round_robin([in_small, in_beside], max(5, rounds // 2), warmup=2)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if failures:
+        return Row(name, missing="; ".join(failures.values()))
+    added = differences(samples[name], samples[in_small.name])
+    return Row(name, samples[name], compared=f"{change(added)} over a small project")
 
 
 def discovery_of_tree(
