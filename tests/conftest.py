@@ -127,7 +127,7 @@ def ws(base_dir: Path, request: pytest.FixtureRequest) -> Iterator[Workspace]:
     }
     env.update(
         HOME=str(home),
-        PATH=os.environ.get("PATH", "/usr/bin:/bin"),
+        PATH=f"{os.environ.get('PATH', '/usr/bin:/bin')}:{Path(sys.executable).parent}",
         RAILWAY_TOKEN=SECRET,
         AWS_SECRET_ACCESS_KEY=SECRET,
         GITHUB_TOKEN="ghp_" + "A" * 36,

@@ -445,9 +445,10 @@ def other_projects(space: Workspace, profile: Profile, environ: Mapping[str, str
     (`/srv`, `/work`, `/var/tmp` keep only the path down to the project). In home,
     dot folders (tools' settings and caches, whose secrets `secrets.paths` names)
     and the usual toolchain folders stay visible. Nothing on the way to the project,
-    the cwd or `$TMPDIR` is hidden, nor anything in or on the way to a writable root,
-    a `home_visible` path or a socket `network.sockets` shows. Symlinked folders are
-    left alone: their target may be anything.
+    the cwd, `$TMPDIR` or a `$PATH` folder (a toolchain, a venv) is hidden, nor
+    anything in or on the way to a writable root, a `home_visible` path or a socket
+    `network.sockets` shows. Symlinked folders are left alone: their target may be
+    anything.
     """
     home = os.path.realpath(space.dirs.home)
     project = os.path.realpath(space.project_root)
@@ -458,6 +459,11 @@ def other_projects(space: Workspace, profile: Profile, environ: Mapping[str, str
     wanted = [project, os.path.realpath(space.cwd), home, *shown]
     if os.path.isabs(environ.get("TMPDIR", "")):
         wanted.append(os.path.realpath(environ["TMPDIR"]))
+    wanted += [
+        os.path.realpath(folder)
+        for folder in environ.get("PATH", "").split(":")
+        if os.path.isabs(folder)
+    ]
     leading = set()
     for path in wanted:
         while path not in leading and path not in ("/", ""):

@@ -153,3 +153,11 @@ def test_a_folder_of_many_projects_is_emptied_whole_keeping_files_and_links(
         str(tree / "srv/go.work"): "",
         str(tree / "srv/current"): "app",
     }
+
+
+def test_a_folder_on_path_stays(tree: Path) -> None:
+    """A venv or toolchain beside the project, on the agent's PATH, is what it runs."""
+    space = Workspace(str(tree / "srv/app"), str(tree / "srv/app"), True, _dirs(tree))
+    found = other_projects(space, _profile(tree), {"PATH": f"{tree}/srv/api/bin:/usr/bin"})
+    assert str(tree / "srv/api") not in {item.path for item in found}
+    assert str(tree / "srv/.cache") in {item.path for item in found}
