@@ -124,16 +124,10 @@ def test_nested_bash_is_the_real_bash(ws: Workspace) -> None:
     start with agentsh's `bash` shim)."""
     shims = bash_path_shim(ws)
     env = agent_env(ws, PATH=f"{shims}:{ws.env['PATH']}")
-    result = subprocess.run(
+    result = run_piped(
         ["bash", "-c", "bash -c 'echo $BASH_VERSION' | cut -c1; command -v bash"],
-        cwd=ws.project,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        start_new_session=True,
-        check=False,
+        ws.project,
+        env,
     )
     assert result.returncode == 0, result.stderr
     first, where = result.stdout.splitlines()
